@@ -1,0 +1,12 @@
+FROM python:3.11-slim
+WORKDIR /app
+COPY pyproject.toml ./
+COPY vpp vpp
+COPY fleets fleets
+COPY dispatch dispatch
+COPY vendors vendors
+COPY manage.py ./
+RUN pip install --no-cache-dir .
+ENV DJANGO_SETTINGS_MODULE=vpp.settings
+EXPOSE 8000
+CMD ["gunicorn", "vpp.wsgi:application", "--bind", "0.0.0.0:8000"]

@@ -1,0 +1,38 @@
+# The two commands a new user needs: `make run` (demo on embedded defaults) and `make test` (whole suite).
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+export DATABASE_URL_TEST := $(or $(DATABASE_URL),postgres://postgres@127.0.0.1:5432/vpp)
+export REDIS_URL_TEST := $(or $(REDIS_URL),redis://127.0.0.1:6379/0)
+
+.PHONY: run test lint format bench clean
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $@
+
+venv: $(VENV)/.installed
+
+# Embedded defaults: SQLite under var/, a file-based Celery broker, the vendor simulators as the clouds.
+run: venv
+	env -u DATABASE_URL -u REDIS_URL -u CELERY_BROKER_URL $(PY) -m vpp.devserver
+
+test: venv
+	DATABASE_URL=$(DATABASE_URL_TEST) REDIS_URL=$(REDIS_URL_TEST) scripts/ensure-services.sh
+	DATABASE_URL=$(DATABASE_URL_TEST) REDIS_URL=$(REDIS_URL_TEST) $(PY) -m pytest $(PYTEST_ARGS)
+
+lint: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: venv
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+bench: venv
+	for b in bench/bench_*.py; do $(PY) -m bench.$$(basename $$b .py) || exit 1; done
+
+clean:
+	rm -rf var

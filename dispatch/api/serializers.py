@@ -1,0 +1,260 @@
+"""Dispatch API bodies and answers.
+
+The create body is validated here in full before anything is written: the command's params by
+`dispatch.commands` (errors name `params.<field>`), the targets against the caller's organisation (a fleet or
+plant of another organisation is answered exactly like one that does not exist: 400 naming `fleet` or
+`plants`, which leaks nothing), and the time window.
+"""
+
+from __future__ import annotations
+
+from django.utils import timezone
+from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema_field
+from rest_framework import serializers
+from rest_framework.exceptions import ValidationError
+
+from dispatch import commands
+from dispatch.models import DispatchJob, DispatchTask
+from fleets.models import Fleet, Plant
+from vendors.base import CommandKind
+
+MAX_PLANTS_PER_REQUEST = 10_000
+
+
+class ErrorSerializer(serializers.Serializer):
+    """Every error answer (vpp.errors): which field broke which rule."""
+
+    error = serializers.CharField()
+    detail = serializers.CharField()
+    fields = serializers.DictField(
+        child=serializers.ListField(child=serializers.DictField(child=serializers.CharField())),
+        help_text='{"params.target_soc_pct": [{"code": "max_value", "message": "..."}]}',
+    )
+
+
+def _variants_help(variants: dict) -> str:
+    return "; ".join(f"{name}: {', '.join(cls().fields)}" for name, cls in variants.items())
+
+
+class GrowattSetterParams(serializers.Serializer):
+    """storage_set and inverter_set (Growatt 4.3.12, 4.3.7): the other keys depend on the parameter type."""
+
+    param_type = serializers.ChoiceField(
+        choices=list(commands.STORAGE_TYPES),
+        required=False,
+        help_text=f"storage_set. Keys per type: {_variants_help(commands.STORAGE_TYPES)}",
+    )
+    param_id = serializers.ChoiceField(
+        choices=list(commands.INVERTER_PARAMS),
+        required=False,
+        help_text=f"inverter_set. Keys per id: {_variants_help(commands.INVERTER_PARAMS)}",
+    )
+
+
+PARAMS_SCHEMA = PolymorphicProxySerializer(
+    component_name="DispatchParams",
+    serializers=[*commands.PARAMS.values(), GrowattSetterParams],
+    resource_type_field_name=None,
+)
+
+
+@extend_schema_field(PARAMS_SCHEMA)
+class ParamsField(serializers.JSONField):
+    """The command's parameters; which keys depends on `command` (see dispatch.commands)."""
+
+
+class DispatchCreateSerializer(serializers.Serializer):
+    command = serializers.ChoiceField(choices=[k.value for k in CommandKind])
+    params = ParamsField(required=False, default=dict)
+    fleet = serializers.IntegerField(required=False, allow_null=True, min_value=1)
+    plants = serializers.ListField(
+        child=serializers.IntegerField(min_value=1),
+        required=False,
+        allow_null=True,
+        allow_empty=False,
+        max_length=MAX_PLANTS_PER_REQUEST,
+        help_text=f"Plant ids (at most {MAX_PLANTS_PER_REQUEST:,}); give either plants or fleet.",
+    )
+    start_at = serializers.DateTimeField(
+        required=False, allow_null=True, help_text="Send not before this time"
+    )
+    deadline = serializers.DateTimeField(
+        required=False, allow_null=True, help_text="Tasks not completed by then time out"
+    )
+    on_conflict = serializers.ChoiceField(
+        choices=DispatchJob.OnConflict.choices,
+        default=DispatchJob.OnConflict.REJECT,
+        help_text="A plant with a conflicting task in progress: refuse the request (409), or cancel that "
+        "task (sending the vendor's stop first) and proceed.",
+    )
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict):
+            unknown = sorted(set(data) - set(self.fields))
+            if unknown:
+                raise ValidationError(
+                    {k: [f"Unknown field; allowed: {', '.join(self.fields)}."] for k in unknown},
+                    code="unknown_field",
+                )
+        return super().to_internal_value(data)
+
+    def validate_fleet(self, fleet_id):
+        if fleet_id is None:
+            return None
+        fleet = Fleet.objects.filter(organization=self.context["organization"], pk=fleet_id).first()
+        if fleet is None:
+            raise ValidationError(f"No fleet {fleet_id} in your organisation.", code="does_not_exist")
+        return fleet
+
+    def validate_plants(self, plant_ids):
+        if plant_ids is None:
+            return None
+        seen: set[int] = set()
+        duplicates = [pk for pk in plant_ids if pk in seen or seen.add(pk)]
+        if duplicates:
+            raise ValidationError(f"Plants listed twice: {_some(duplicates)}.", code="duplicate")
+        found = set(
+            Plant.objects.filter(organization=self.context["organization"], pk__in=plant_ids).values_list(
+                "pk", flat=True
+            )
+        )
+        missing = [pk for pk in plant_ids if pk not in found]
+        if missing:
+            raise ValidationError(
+                f"No such plants in your organisation: {_some(missing)}.", code="does_not_exist"
+            )
+        return plant_ids
+
+    def validate(self, data):
+        errors: dict[str, list] = {}
+        fleet, plants = data.get("fleet"), data.get("plants")
+        if fleet is not None and plants is not None:
+            errors["fleet"] = ["Give either fleet or plants, not both."]
+        elif fleet is None and plants is None:
+            errors["plants"] = ["Give the plants to dispatch, or a fleet."]
+
+        now = timezone.now()
+        start_at, deadline = data.get("start_at"), data.get("deadline")
+        if deadline is not None and deadline <= max(now, start_at or now):
+            errors["deadline"] = ["Must be in the future and after start_at."]
+
+        try:
+            data["params"], data["command_obj"] = commands.validate_command(
+                data["command"], data.get("params")
+            )
+        except ValidationError as exc:
+            errors.update(exc.detail)
+        if errors:
+            raise ValidationError(errors, code="invalid")
+        return data
+
+
+def _some(ids: list[int], shown: int = 10) -> str:
+    text = ", ".join(str(i) for i in ids[:shown])
+    return text + (f" and {len(ids) - shown} more" if len(ids) > shown else "")
+
+
+# --- answers -------------------------------------------------------------------------------------------
+
+
+class TaskCountsSerializer(serializers.Serializer):
+    """How many of the job's tasks are in each state, plus open (not yet terminal) and total."""
+
+    total = serializers.IntegerField()
+    open = serializers.IntegerField()
+    by_state = serializers.DictField(
+        child=serializers.IntegerField(), help_text="Every task state, with 0 for the states no task is in"
+    )
+
+
+OPEN_STATES = {s.value for s in DispatchTask.OPEN_STATES}
+
+
+class DispatchJobSerializer(serializers.ModelSerializer):
+    """A job, with its task counts and energy totals from `context["summaries"]`
+    (dispatch.selectors.dispatch_job_summaries: one aggregate query for a whole page of jobs)."""
+
+    command = serializers.CharField(source="command_kind")
+    created_by = serializers.SerializerMethodField()
+    counts = serializers.SerializerMethodField()
+    charged_kwh = serializers.SerializerMethodField(help_text="Energy the vendor reported charged, summed")
+    discharged_kwh = serializers.SerializerMethodField(
+        help_text="Energy the vendor reported discharged, summed"
+    )
+
+    class Meta:
+        model = DispatchJob
+        fields = [
+            "id",
+            "state",
+            "command",
+            "params",
+            "fleet",
+            "start_at",
+            "deadline",
+            "on_conflict",
+            "idempotency_key",
+            "created_by",
+            "created_at",
+            "started_at",
+            "finished_at",
+            "cancel_requested_at",
+            "task_count",
+            "counts",
+            "charged_kwh",
+            "discharged_kwh",
+        ]
+        read_only_fields = fields
+
+    def _summary(self, job) -> dict:
+        return self.context["summaries"][job.pk]
+
+    def get_created_by(self, job) -> str | None:
+        return job.created_by.username if job.created_by else None
+
+    @extend_schema_field(TaskCountsSerializer)
+    def get_counts(self, job) -> dict:
+        summary = self._summary(job)
+        by_state = summary["counts"]
+        return {
+            "total": summary["total"],
+            "open": sum(n for state, n in by_state.items() if state in OPEN_STATES),
+            "by_state": by_state,
+        }
+
+    def get_charged_kwh(self, job) -> float | None:
+        return self._summary(job)["charged_kwh"]
+
+    def get_discharged_kwh(self, job) -> float | None:
+        return self._summary(job)["discharged_kwh"]
+
+
+class DispatchTaskSerializer(serializers.ModelSerializer):
+    plant_code = serializers.CharField(source="plant.plant_code")
+    plant_name = serializers.CharField(source="plant.name")
+    vendor = serializers.CharField(source="vendor_account.vendor")
+
+    class Meta:
+        model = DispatchTask
+        fields = [
+            "id",
+            "plant",
+            "plant_code",
+            "plant_name",
+            "vendor",
+            "state",
+            "remote_id",
+            "vendor_code",
+            "vendor_message",
+            "charged_kwh",
+            "discharged_kwh",
+            "sent_at",
+            "exec_start",
+            "exec_end",
+            "expected_done_at",
+            "next_poll_at",
+            "timeout_at",
+            "finished_at",
+            "attempts",
+        ]
+        read_only_fields = fields

@@ -1,0 +1,184 @@
+"""When a campaign runs: a cron expression or an RFC 5545 RRULE, evaluated in a named timezone.
+
+Occurrences are wall-clock times in the campaign's timezone, so "17:00 every weekday" stays at 17:00 local
+time across daylight-saving changes (its UTC instant moves by an hour). Both kinds resolve the two DST edge
+cases the same way:
+- a local time that does not exist (the spring-forward gap, e.g. 02:30 on the last Sunday of March in
+  Europe/Berlin) runs once, at the first instant after the gap (cronsim's rule: 03:00);
+- a local time that happens twice (the fall-back hour) runs once, at its first occurrence.
+Everything returned is an aware datetime in UTC.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from cronsim import CronSim, CronSimError
+from dateutil.rrule import rrulestr
+
+
+class RecurrenceKind(enum.StrEnum):
+    CRON = "cron"
+    RRULE = "rrule"
+
+
+class RecurrenceError(ValueError):
+    """A recurrence that cannot be used; `field` names the campaign field at fault."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+def zone(name: str) -> ZoneInfo:
+    if name not in _zones():
+        raise RecurrenceError("timezone", f"'{name}' is not an IANA timezone name (e.g. Europe/Berlin)")
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise RecurrenceError(
+            "timezone", f"'{name}' is not an IANA timezone name (e.g. Europe/Berlin)"
+        ) from None
+
+
+_ZONES: set[str] | None = None
+
+
+def _zones() -> set[str]:
+    global _ZONES
+    if _ZONES is None:
+        _ZONES = available_timezones() | {"UTC"}
+    return _ZONES
+
+
+def _exists(local: datetime) -> bool:
+    """False for a wall time in a spring-forward gap (it does not survive a round trip through UTC)."""
+    return local.astimezone(UTC).astimezone(local.tzinfo).replace(tzinfo=None) == local.replace(tzinfo=None)
+
+
+def _after_gap(local: datetime) -> datetime:
+    """The first existing wall time after a gap, on the same minute grid as cron: the hour the gap ends."""
+    probe = local.replace(minute=0, second=0, microsecond=0)
+    while not _exists(probe):
+        probe += timedelta(minutes=15)
+    return probe
+
+
+@dataclass(frozen=True)
+class Recurrence:
+    kind: RecurrenceKind
+    expression: str
+    timezone: str
+    anchor: date | None = None  # an RRULE's DTSTART day (INTERVAL and COUNT count from it); cron ignores it
+
+    def occurrences(self, *, after: datetime, until: datetime | None = None) -> Iterator[datetime]:
+        """Occurrences strictly after `after` (and not after `until`), as UTC datetimes, in order."""
+        tz = zone(self.timezone)
+        start_local = after.astimezone(tz)
+        for local in self._local_iter(start_local, tz):
+            instant = local.astimezone(UTC)
+            if instant <= after:
+                continue
+            if until is not None and instant > until:
+                return
+            yield instant
+
+    def next_runs(self, *, after: datetime, count: int) -> list[datetime]:
+        out: list[datetime] = []
+        for instant in self.occurrences(after=after):
+            out.append(instant)
+            if len(out) >= count:
+                break
+        return out
+
+    def _local_iter(self, start_local: datetime, tz: ZoneInfo) -> Iterator[datetime]:
+        if self.kind == RecurrenceKind.CRON:
+            # cronsim works in the tz of the start datetime and applies the DST rules in the module docstring.
+            yield from CronSim(self.expression, start_local.replace(second=0, microsecond=0))
+            return
+        # dateutil's rrule works on naive wall times: DTSTART is local midnight of the anchor day, and we
+        # attach the zone ourselves, so wall-clock semantics hold across DST changes.
+        anchor = self.anchor or start_local.date()
+        rule = _rrule(self.expression, datetime.combine(anchor, time(0, 0)))
+        from_naive = max(
+            datetime.combine(anchor, time(0, 0)), start_local.replace(tzinfo=None) - timedelta(days=1)
+        )
+        seen: datetime | None = None
+        for naive in rule.xafter(from_naive, inc=True):
+            local = naive.replace(tzinfo=tz, fold=0)
+            if not _exists(local):
+                local = _after_gap(local)
+            if seen is not None and local <= seen:
+                continue
+            seen = local
+            yield local
+
+
+def _rrule(expression: str, dtstart: datetime):
+    text = expression.strip()
+    if text.upper().startswith("RRULE:"):
+        text = text[6:]
+    return rrulestr(text, dtstart=dtstart, ignoretz=True, cache=False)
+
+
+def parse_recurrence(kind: str, expression: str, timezone: str, anchor: date | None = None) -> Recurrence:
+    """Validate and return a Recurrence, or raise RecurrenceError naming the field and the rule."""
+    try:
+        kind = RecurrenceKind(kind)
+    except ValueError:
+        raise RecurrenceError(
+            "recurrence_kind", f"must be one of {[k.value for k in RecurrenceKind]}"
+        ) from None
+    zone(timezone)
+    expression = (expression or "").strip()
+    if not expression:
+        raise RecurrenceError("recurrence", "must not be empty")
+    if kind == RecurrenceKind.CRON:
+        try:
+            CronSim(expression, datetime(2026, 1, 1, tzinfo=UTC))
+        except CronSimError as exc:
+            raise RecurrenceError("recurrence", f"invalid cron expression: {exc}") from None
+        if len(expression.split()) != 5:
+            raise RecurrenceError(
+                "recurrence", "a cron expression has five fields: minute hour day month weekday"
+            )
+    else:
+        upper = expression.upper()
+        if "DTSTART" in upper or "TZID" in upper or "\n" in expression:
+            raise RecurrenceError(
+                "recurrence",
+                "give one RRULE without DTSTART or TZID: the campaign's start_date and timezone set them",
+            )
+        if "FREQ=" not in upper:
+            raise RecurrenceError("recurrence", "an RRULE needs FREQ (e.g. FREQ=DAILY;BYHOUR=17;BYMINUTE=0)")
+        if "FREQ=SECONDLY" in upper or "FREQ=MINUTELY" in upper:
+            raise RecurrenceError(
+                "recurrence", "runs more often than hourly are not allowed (FREQ=MINUTELY/SECONDLY)"
+            )
+        try:
+            _rrule(expression, datetime(2026, 1, 1))
+        except (ValueError, TypeError) as exc:
+            raise RecurrenceError("recurrence", f"invalid RRULE: {exc}") from None
+    recurrence = Recurrence(kind, expression, timezone, anchor)
+    # An expression that never fires (e.g. "0 0 30 2 *") is a mistake, not a plan.
+    probe = (
+        datetime.combine(anchor, time(0, 0), tzinfo=UTC) - timedelta(days=1)
+        if anchor
+        else datetime(2026, 1, 1, tzinfo=UTC)
+    )
+    if not recurrence.next_runs(after=probe, count=1):
+        raise RecurrenceError("recurrence", "never occurs")
+    return recurrence
+
+
+def local_day_bounds(day: date, timezone: str) -> tuple[datetime, datetime]:
+    """The UTC instants of local midnight starting `day` and the next day (a 23 or 25 hour span at DST)."""
+    tz = zone(timezone)
+    start = datetime.combine(day, time(0, 0), tzinfo=tz)
+    end = datetime.combine(day + timedelta(days=1), time(0, 0), tzinfo=tz)
+    return start.astimezone(UTC), end.astimezone(UTC)

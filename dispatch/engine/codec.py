@@ -1,0 +1,48 @@
+"""The command a job stores: the `vendors.base` dataclass as plain JSON, and back.
+
+The API validates `params` and builds the command (dispatch/commands.py); the engine re-builds the very
+same command from this JSON in the worker, so what is sent never depends on re-validating params.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from vendors import base
+
+_CLASSES: dict[str, type] = {
+    cls.__name__: cls
+    for cls in (
+        base.ChargeDischarge,
+        base.SetDod,
+        base.DevicePower,
+        base.EmsMode,
+        base.StorageSet,
+        base.InverterSet,
+        base.Drm,
+        base.DefaultSetting,
+    )
+}
+
+STOP = base.ChargeDischarge(action="stop")
+
+
+def command_to_json(command: base.Command) -> dict:
+    fields = {f.name: getattr(command, f.name) for f in dataclasses.fields(command) if f.init}
+    for name, value in fields.items():
+        if isinstance(value, tuple):
+            fields[name] = list(value)
+    return {"type": type(command).__name__, "fields": fields}
+
+
+def command_from_json(data: dict) -> base.Command:
+    cls = _CLASSES[data["type"]]
+    kwargs = dict(data.get("fields") or {})
+    for f in dataclasses.fields(cls):
+        if f.name in kwargs and isinstance(kwargs[f.name], list):
+            kwargs[f.name] = tuple(kwargs[f.name])
+    return cls(**kwargs)
+
+
+def is_stop(command: base.Command) -> bool:
+    return isinstance(command, base.ChargeDischarge) and command.action == "stop"

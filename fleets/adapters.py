@@ -1,0 +1,110 @@
+"""The bridge from Django models to `vendors`: build (and cache per process) the adapter for an account.
+
+`dispatch` and `fleets` get adapters only from here, so the limiter, the shared session state and the wait
+budget are configured in one place (settings VENDOR_RATE_LIMITER_URL, VENDOR_STATE_URL, VENDOR_MAX_WAIT_S).
+Every vendor call is recorded as a VendorCall row, attributed with `call_context(...)`:
+
+    with call_context(requested_by=job.created_by_id, job=job.pk, vendor_request=req.pk):
+        adapter_for(account).send(...)
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import functools
+import logging
+import threading
+
+from django.conf import settings
+
+from fleets.models import VendorAccount, VendorCall
+from vendors.base import AccountConfig, CallRecord, VendorAdapter, VendorName
+from vendors.registry import build_adapter
+
+log = logging.getLogger(__name__)
+_lock = threading.Lock()
+_cache: dict[tuple, VendorAdapter] = {}
+_context: contextvars.ContextVar[dict | None] = contextvars.ContextVar("vendor_call_context", default=None)
+
+
+@contextlib.contextmanager
+def call_context(*, requested_by: int | None = None, **context):
+    """Attribute the vendor calls made inside the block to a user and to what caused them."""
+    token = _context.set({"requested_by": requested_by, **context})
+    try:
+        yield
+    finally:
+        _context.reset(token)
+
+
+def _record_call(account_pk: int, record: CallRecord) -> None:
+    ctx = dict(_context.get() or {})
+    try:
+        VendorCall.objects.create(
+            vendor_account_id=account_pk,
+            endpoint=record.endpoint[:100],
+            request_id=(record.request_id or "")[:64],
+            targets=list(record.targets),
+            params=record.params,
+            http_status=record.http_status,
+            vendor_code=(record.vendor_code or "")[:32],
+            duration_ms=record.duration_ms,
+            error=record.error[:500],
+            response_excerpt=record.response_excerpt[:2000],
+            requested_by_id=ctx.pop("requested_by", None),
+            context=ctx,
+        )
+    except Exception:  # the audit row must never break the command it records
+        log.exception("could not record vendor call %s", record.endpoint)
+
+
+def account_config(account: VendorAccount) -> AccountConfig:
+    overrides = {
+        endpoint: [(int(limit), float(window)) for limit, window in rules]
+        for endpoint, rules in (account.rate_limit_overrides or {}).items()
+    }
+    return AccountConfig(
+        key=f"{account.vendor}:{account.pk}",
+        vendor=VendorName(account.vendor),
+        base_url=account.base_url.rstrip("/"),
+        username=account.username,
+        secret=account.secret,
+        clock_speed=account.clock_speed,
+        rate_limit_overrides=overrides,
+        timeout_s=settings.VENDOR_HTTP_TIMEOUT_S,
+    )
+
+
+@functools.cache
+def shared_limiter():
+    from vendors.ratelimit import limiter_from_url
+
+    return limiter_from_url(settings.VENDOR_RATE_LIMITER_URL, prefix=settings.VENDOR_KEY_PREFIX or None)
+
+
+def adapter_for(account: VendorAccount) -> VendorAdapter:
+    """The adapter for this account, reused by the process while the account's settings stay the same."""
+    config = account_config(account)
+    cache_key = (
+        config.key,
+        config.base_url,
+        config.username,
+        config.secret,
+        config.clock_speed,
+        repr(sorted(config.rate_limit_overrides.items())),
+    )
+    with _lock:
+        adapter = _cache.get(cache_key)
+        if adapter is None:
+            for stale in [k for k in _cache if k[0] == config.key]:
+                _cache.pop(stale).close()
+            adapter = build_adapter(
+                config,
+                limiter=shared_limiter(),
+                state_url=settings.VENDOR_STATE_URL,
+                max_wait_s=settings.VENDOR_MAX_WAIT_S,
+                observer=functools.partial(_record_call, account.pk),
+            )
+            _cache[cache_key] = adapter
+        return adapter

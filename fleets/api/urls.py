@@ -1,0 +1,13 @@
+"""/api/v1/ routes of fleets: plants, fleets, enrolments, vendor accounts (included by vpp/urls.py)."""
+
+from rest_framework.routers import SimpleRouter
+
+from fleets.api import views
+
+router = SimpleRouter(trailing_slash=False)
+router.register("plants", views.PlantViewSet, basename="plant")
+router.register("fleets", views.FleetViewSet, basename="fleet")
+router.register("enrolments", views.EnrolmentViewSet, basename="enrolment")
+router.register("vendor-accounts", views.VendorAccountViewSet, basename="vendor-account")
+
+urlpatterns: list = router.urls

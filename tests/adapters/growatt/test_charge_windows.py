@@ -1,0 +1,110 @@
+"""Charge and discharge become storageSet windows in the PLANT'S local time (Growatt 4.3.12).
+
+The simulated clock is paused and moved to chosen local hours, then the simulator's true schedule shows
+where the window landed: minutes of the plant's local day.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from tests.adapters.growatt.helpers import minutes, poll_once
+from vendors.base import ChargeDischarge, Outcome, TaskState
+
+
+def test_charge_in_sydney_lands_in_sydney_local_hours(growatt):
+    plant = growatt.plant_in("Australia/Sydney")
+    adapter = growatt.adapter()
+    start = growatt.pause_at("Australia/Sydney", 14, 20)
+
+    command = ChargeDischarge("charge", "duration", duration_min=90)
+    (result,) = adapter.send(command, [growatt.target(plant)], request_id="syd-1").results
+
+    assert result.outcome == Outcome.ACCEPTED and not result.final
+    assert "14:20-15:50 local (Australia/Sydney)" in result.message
+    schedule = growatt.unit(plant["plant_id"])["schedule"]
+    assert schedule["ac_charge_window_min"] == [minutes(start), minutes(start) + 90] == [860, 950]
+    assert schedule["ac_charge_enabled"] is True
+    assert schedule["ac_charge_soc_limit"] == 80  # a duration charge charges as far as Growatt allows
+    # Arming comes last: a refusal of an earlier step would have left nothing armed.
+    sent = [c["params"]["type"] for c in growatt.commands()]
+    assert sent == [
+        "storage_ac_charge_soc_limit",
+        "storage_ac_charge_hour_start",
+        "storage_ac_charge_enable_disable",
+    ]
+
+
+def test_discharge_in_sydney_sets_the_forced_discharge_window_and_soc_floor(growatt):
+    plant = growatt.plant_in("Australia/Sydney")
+    adapter = growatt.adapter()
+    growatt.pause_at("Australia/Sydney", 18, 0)
+
+    command = ChargeDischarge("discharge", "soc", target_soc_pct=10, duration_min=120)
+    (result,) = adapter.send(command, [growatt.target(plant)], request_id="syd-2").results
+
+    assert result.outcome == Outcome.ACCEPTED
+    schedule = growatt.unit(plant["plant_id"])["schedule"]
+    assert schedule["forced_discharge_window_min"] == [18 * 60, 20 * 60]
+    assert schedule["forced_discharge_enabled"] is True  # sent as "0": the document's 0 = Enable
+    assert schedule["soc_floor"] == 10
+    enable = growatt.commands()[-1]["params"]
+    assert enable["type"] == "storage_cmd_forced_discharge_enable" and enable["param1"] == "0"
+
+
+def test_charge_in_berlin_over_local_midnight_is_split_and_completes(growatt):
+    plant = growatt.plant_in("Europe/Berlin")
+    target = growatt.target(plant)
+    adapter = growatt.adapter()
+    start = growatt.pause_at("Europe/Berlin", 23, 0)
+    soc_before = growatt.unit(plant["plant_id"])["soc"]
+
+    command = ChargeDischarge("charge", "duration", duration_min=120)
+    (result,) = adapter.send(command, [target], request_id="ber-1").results
+
+    # 23:00-01:00 cannot be one window (end before start is error 10013): today's part first.
+    assert result.outcome == Outcome.ACCEPTED
+    assert "then 00:00-01:00 after midnight" in result.message
+    assert growatt.unit(plant["plant_id"])["schedule"]["ac_charge_window_min"] == [23 * 60, 24 * 60]
+
+    growatt.advance_to(start + timedelta(minutes=30))
+    status = poll_once(adapter, command, "ber-1", target, result.remote_id)
+    assert status.state == TaskState.IN_PROGRESS
+    assert growatt.unit(plant["plant_id"])["status"] == 1  # charging at 23:30 Berlin
+
+    growatt.advance_to(start + timedelta(minutes=65))  # 00:05 Berlin, the next local day
+    status = poll_once(adapter, command, "ber-1", target, result.remote_id)
+    assert status.state == TaskState.IN_PROGRESS
+    unit = growatt.unit(plant["plant_id"])
+    assert unit["schedule"]["ac_charge_window_min"] == [0, 60]
+    assert unit["status"] == 1 or unit["soc"] >= 79.9  # charging again after local midnight
+
+    growatt.advance_to(start + timedelta(minutes=125))  # 01:05 Berlin: the window has passed
+    status = poll_once(adapter, command, "ber-1", target, result.remote_id)
+    assert status.state == TaskState.COMPLETED
+    unit = growatt.unit(plant["plant_id"])
+    assert unit["schedule"]["ac_charge_enabled"] is False  # disarmed, or it would charge again tomorrow
+    assert unit["soc"] > soc_before
+    assert status.charged_kwh is not None and status.charged_kwh > 0
+    windows = [
+        c["params"] for c in growatt.commands() if c["params"]["type"] == "storage_ac_charge_hour_start"
+    ]
+    assert [(w["param1"], w["param2"], w["param3"], w["param4"]) for w in windows] == [
+        ("23", "0", "24", "0"),
+        ("0", "0", "1", "0"),
+    ]
+
+
+def test_a_window_ending_exactly_at_midnight_is_not_split(growatt):
+    plant = growatt.plant_in("Europe/Berlin")
+    adapter = growatt.adapter()
+    growatt.pause_at("Europe/Berlin", 22, 30)
+
+    command = ChargeDischarge("discharge", "duration", duration_min=90)
+    (result,) = adapter.send(command, [growatt.target(plant)], request_id="ber-2").results
+
+    assert result.outcome == Outcome.ACCEPTED and "after midnight" not in result.message
+    assert growatt.unit(plant["plant_id"])["schedule"]["forced_discharge_window_min"] == [
+        22 * 60 + 30,
+        24 * 60,
+    ]

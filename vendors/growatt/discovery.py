@@ -1,0 +1,326 @@
+"""Growatt plants, devices, realtime KPIs and enrolment, on top of the adapter's call path.
+
+- Plants: ``plant/list`` (4.2.1, 100 a page) and ``plant/details`` (4.2.4) for each plant's timezone.
+- Devices: ``device/list`` (4.3.4: type 1 inverter, 2 storage, 3 other), ``device/datalogger/list``
+  (4.3.1) and ``device/inverter/inv_data_info`` (4.3.15) for an inverter's rated power.
+- KPIs: ``device/storage/storage_last_data`` (4.3.13) per storage machine and
+  ``device/inverter/last_new_data`` (4.3.8) per inverter. Signs as in ``vendors.base.PlantKpi``:
+  battery = pCharge - pDischarge (> 0 charging); meter = pacToGrid - pacToUser (> 0 exporting);
+  PV = the inverters' ``ppv``; load from the balance of an AC-coupled site: inverter ``pac`` + discharge
+  - charge + grid import - export.
+- Enrolment by datalogger SN and check code: ``device/datalogger/validate`` (4.3.10), then
+  ``device/datalogger/add`` (4.3.2) into a plant of the account: the plant named by ``plant_name`` (a
+  plant id or an exact plant name), else a new plant (``plant/add`` 4.2.8) named ``plant_name`` or
+  "Growatt <SN>", in ``SnEnrolment.timezone`` (the vendor's default, PRC, when none is given: the device
+  then runs windows in that zone, which ``list_plants`` reports, so commands still land right).
+  ``c_user_id`` (the end user the plant belongs to) is the account's ``username`` when numeric, else the
+  owner of the account's plants (``plant/user_plant_list`` 4.2.9 by that user name, then ``plant/list``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from vendors.base import DeviceInfo, EnrolmentResult, PlantInfo, PlantKpi, SnEnrolment
+from vendors.errors import VendorRejected
+
+from .client import Answer
+from .progress import parse_local_time
+
+if TYPE_CHECKING:
+    from .adapter import GrowattAdapter
+
+PAGE = "100"  # perpage maximum (4.2.1, 4.3.1, 4.3.4)
+DEVICES_TTL_S = 3600.0
+TIMEZONE_TTL_S = 86_400.0
+DEVICE_TYPES = {1: "inverter", 2: "battery", 3: "other"}  # 4.3.4 type
+
+
+def _data(answer: Answer, what: str) -> Any:
+    if not answer.ok:
+        raise VendorRejected(answer.error_code, f"{what}: {answer.error_msg}")
+    return answer.data
+
+
+def _rows(data: Any, *names: str) -> tuple[list[dict], int]:
+    """A page's rows and the total count. The document names the fields of a row, not the list that holds
+    them: the simulator's container name, or the first list in the answer."""
+    if isinstance(data, list):
+        return [r for r in data if isinstance(r, dict)], len(data)
+    if not isinstance(data, dict):
+        return [], 0
+    rows = next((data[n] for n in names if isinstance(data.get(n), list)), None)
+    if rows is None:
+        rows = next((v for v in data.values() if isinstance(v, list)), [])
+    count = data.get("count")
+    return [r for r in rows if isinstance(r, dict)], int(count) if str(count).isdigit() else len(rows)
+
+
+def _pages(adapter: GrowattAdapter, method: str, endpoint: str, params: dict, *names: str) -> list[dict]:
+    rows: list[dict] = []
+    page = 1
+    while True:
+        answer, _ = adapter.read(method, endpoint, {**params, "page": str(page), "perpage": PAGE})  # type: ignore[arg-type]
+        found, count = _rows(_data(answer, endpoint), *names)
+        rows.extend(found)
+        if not found or len(rows) >= count:
+            return rows
+        page += 1
+
+
+def timezone_name(value: Any) -> str | None:
+    """An IANA name as given, or a whole-hour offset ("8", "+8", "-5") as ``Etc/GMT``; None if neither.
+
+    # Growatt 4.2.4 says only "Time zone, time zone format see time format".
+    """
+    if not isinstance(value, str | int | float) or value == "":
+        return None
+    text = str(value).strip()
+    try:
+        return ZoneInfo(text).key
+    except (ZoneInfoNotFoundError, ValueError):
+        pass
+    try:
+        hours = float(text)
+    except ValueError:
+        return None
+    if hours.is_integer() and -12 <= hours <= 14:
+        return "UTC" if hours == 0 else f"Etc/GMT{'-' if hours > 0 else '+'}{abs(int(hours))}"
+    return None
+
+
+def _float(value: Any) -> float | None:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+# --- plants and devices -----------------------------------------------------------------------------------
+
+
+def plant_details(adapter: GrowattAdapter, plant_id: str) -> dict | None:
+    answer = adapter.call("GET", "plant/details", {"plant_id": plant_id}, targets=(plant_id,))
+    if not answer.ok or not isinstance(answer.data, dict):
+        return None
+    zone = timezone_name(answer.data.get("timezone"))
+    adapter.remember(f"timezone:{plant_id}", zone, TIMEZONE_TTL_S)
+    return answer.data
+
+
+def list_plants(adapter: GrowattAdapter) -> list[PlantInfo]:
+    out = []
+    for row in _pages(adapter, "GET", "plant/list", {}, "plants"):
+        plant_id = str(row.get("plant_id", ""))
+        if not plant_id:
+            continue
+        details = plant_details(adapter, plant_id) or {}
+        out.append(
+            PlantInfo(
+                plant_code=plant_id,
+                name=str(row.get("name") or details.get("name") or ""),
+                address=str(details.get("country") or row.get("country") or ""),
+                latitude=_float(row.get("latitude")),
+                longitude=_float(row.get("longitude")),
+                timezone=timezone_name(details.get("timezone")),
+                pv_capacity_kwp=_float(row.get("peak_power")),
+            )
+        )
+    return out
+
+
+def _device_rows(adapter: GrowattAdapter, plant_id: str) -> list[dict]:
+    rows = _pages(adapter, "GET", "device/list", {"plant_id": plant_id}, "devices")
+    memo = {
+        "inverters": [str(r["device_sn"]) for r in rows if r.get("type") in (1, "1") and r.get("device_sn")],
+        "storage": [str(r["device_sn"]) for r in rows if r.get("type") in (2, "2") and r.get("device_sn")],
+    }
+    adapter.remember(f"devices:{plant_id}", memo, DEVICES_TTL_S)
+    return rows
+
+
+def list_devices(adapter: GrowattAdapter, plant_codes: Sequence[str]) -> list[DeviceInfo]:
+    out: list[DeviceInfo] = []
+    for plant_id in plant_codes:
+        for row in _device_rows(adapter, plant_id):
+            sn = str(row.get("device_sn") or "")
+            kind = DEVICE_TYPES.get(int(row.get("type") or 3), "other")
+            rated = None
+            if kind == "inverter" and sn:
+                info = adapter.call(
+                    "GET", "device/inverter/inv_data_info", {"device_sn": sn}, targets=(plant_id, sn)
+                )
+                rated = (
+                    _float(info.data.get("nominalPower")) if info.ok and isinstance(info.data, dict) else None
+                )
+            extra = {k: row.get(k) for k in ("device_id", "datalogger_sn", "manufacturer", "lost", "status")}
+            out.append(
+                DeviceInfo(
+                    plant_code=plant_id, dn=sn, device_type=kind, sn=sn,  # type: ignore[arg-type]
+                    model=str(row.get("model") or ""), rated_power_w=rated, extra=extra,
+                )
+            )  # fmt: skip
+        for row in _pages(adapter, "GET", "device/datalogger/list", {"plant_id": plant_id}, "dataloggers"):
+            sn = str(row.get("sn") or "")
+            extra = {k: row.get(k) for k in ("manufacturer", "type", "last_update_time")}
+            out.append(DeviceInfo(plant_code=plant_id, dn=sn, device_type="logger", sn=sn, extra=extra))
+    return out
+
+
+# --- realtime KPIs ----------------------------------------------------------------------------------------
+
+
+def realtime_kpis(adapter: GrowattAdapter, plant_codes: Sequence[str]) -> list[PlantKpi]:
+    out = []
+    for plant_id in plant_codes:
+        devices = adapter.recall(f"devices:{plant_id}")
+        if devices is None:
+            _device_rows(adapter, plant_id)
+            devices = adapter.recall(f"devices:{plant_id}") or {"inverters": [], "storage": []}
+        zone_name = adapter.recall(f"timezone:{plant_id}")
+        if zone_name is None:
+            zone_name = timezone_name((plant_details(adapter, plant_id) or {}).get("timezone"))
+        zone = ZoneInfo(zone_name or "UTC")
+        storage = []
+        for sn in devices["storage"]:
+            answer, _ = adapter.read(
+                "POST", "device/storage/storage_last_data", {"storage_sn": sn}, targets=(plant_id, sn)
+            )
+            if answer.ok and isinstance(answer.data, dict):
+                storage.append(answer.data)
+        inverters = []
+        for sn in devices["inverters"]:
+            answer, _ = adapter.read(
+                "GET", "device/inverter/last_new_data", {"device_sn": sn}, targets=(plant_id, sn)
+            )
+            if answer.ok and isinstance(answer.data, dict):
+                inverters.append(answer.data)
+        out.append(_kpi(plant_id, zone, storage, inverters))
+    return out
+
+
+def _total(records: list[dict], name: str) -> float:
+    return sum(_float(r.get(name)) or 0.0 for r in records)
+
+
+def _kpi(plant_id: str, zone: ZoneInfo, storage: list[dict], inverters: list[dict]) -> PlantKpi:
+    socs = [s for s in (_float(r.get("capacity")) for r in storage) if s is not None]
+    charge, discharge = _total(storage, "pCharge"), _total(storage, "pDischarge")
+    to_grid, to_user = _total(storage, "pacToGrid"), _total(storage, "pacToUser")
+    pac = _total(inverters, "pac")
+    fault = any(_float(r.get("status")) in (3, 4) for r in storage) or any(
+        _float(r.get("status")) == 3 for r in inverters
+    )
+    times = [t for t in (parse_local_time(r.get("time"), zone) for r in storage + inverters) if t is not None]
+    return PlantKpi(
+        plant_code=plant_id,
+        soc_pct=round(sum(socs) / len(socs), 2) if socs else None,
+        battery_power_w=round(charge - discharge, 1) if storage else None,
+        pv_power_w=round(_total(inverters, "ppv"), 1) if inverters else None,
+        load_power_w=round(pac + discharge - charge + to_user - to_grid, 1) if storage or inverters else None,
+        meter_power_w=round(to_grid - to_user, 1) if storage else None,
+        health="fault" if fault else ("ok" if storage or inverters else "no data"),
+        measured_at=min(times).astimezone(UTC) if times else None,
+    )
+
+
+# --- enrolment --------------------------------------------------------------------------------------------
+
+
+def enrol_datalogger(adapter: GrowattAdapter, item: SnEnrolment) -> EnrolmentResult:
+    sn = item.sn.strip()
+
+    def failed(error: str) -> EnrolmentResult:
+        return EnrolmentResult(key=item.sn, success=False, error=error)
+
+    if not item.check_code:
+        return failed(
+            "check_code is required: Growatt validates the datalogger SN with its check code (4.3.10)"
+        )
+    answer, _ = adapter.read(
+        "POST", "device/datalogger/validate", {"datalogSn": sn, "valiCode": item.check_code}, targets=(sn,)
+    )
+    data = answer.data if isinstance(answer.data, dict) else {}
+    # 4.3.10: 10003 "Collector serial number is exist"; plant_id and user_id come back "when the collector
+    # exists" (read as: with 10003, or with 0 on a cloud that answers that way).
+    if answer.error_code == 10003 or (answer.ok and data.get("plant_id")):
+        plant_id = str(data.get("plant_id") or "")
+        details = plant_details(adapter, plant_id) if plant_id else None
+        if details is not None:  # one of this account's plants: re-enrolling is harmless
+            return EnrolmentResult(
+                key=item.sn, success=True, plant_code=plant_id, plant_name=details.get("name")
+            )
+        return failed(f"10003 {answer.error_msg}: the datalogger belongs to a plant of another account")
+    if not answer.ok:
+        return failed(f"{answer.error_code} {answer.error_msg} (device/datalogger/validate)")
+    user_id = _user_id(adapter)
+    if user_id is None:
+        return failed(
+            "cannot tell the end user (c_user_id) to add the datalogger for: set the account username"
+        )
+    plant = _plant_for(adapter, item, sn, user_id)
+    if isinstance(plant, str):
+        return failed(plant)
+    plant_id, plant_name = plant
+    body = {"plant_id": plant_id, "sn": sn, "c_user_id": user_id}
+    added = adapter.call("POST", "device/datalogger/add", body, targets=(plant_id, sn))
+    if added.ok or (added.error_code == 10003 and added.attempts > 1):  # our own lost first attempt
+        adapter.remember(f"devices:{plant_id}", None, 1.0)  # forget the plant's device list
+        return EnrolmentResult(key=item.sn, success=True, plant_code=plant_id, plant_name=plant_name)
+    return failed(f"{added.error_code} {added.error_msg} (device/datalogger/add)")
+
+
+def _user_id(adapter: GrowattAdapter) -> str | None:
+    username = adapter.account.username.strip()
+    if username.isdigit():
+        return username
+    remembered = adapter.recall("c_user_id")
+    if remembered:
+        return str(remembered)
+    rows: list[dict] = []
+    if username:
+        answer = adapter.call("POST", "plant/user_plant_list", {"user_name": username, "perpage": PAGE})
+        rows, _ = _rows(answer.data, "plants") if answer.ok else ([], 0)
+    if not rows:
+        answer, _ = adapter.read("GET", "plant/list", {"page": "1", "perpage": PAGE})
+        rows, _ = _rows(answer.data, "plants") if answer.ok else ([], 0)
+    user_id = next((str(r["user_id"]) for r in rows if r.get("user_id") not in (None, "")), None)
+    if user_id:
+        adapter.remember("c_user_id", user_id, TIMEZONE_TTL_S)
+    return user_id
+
+
+def _find_plant(adapter: GrowattAdapter, name: str) -> tuple[str, str] | None:
+    if name.isdigit():
+        details = plant_details(adapter, name)
+        if details is not None:
+            return name, str(details.get("name") or "")
+    params = {"search_type": "name", "search_keyword": name, "page": "1", "perpage": PAGE}
+    answer, _ = adapter.read("GET", "plant/list", params)
+    rows, _ = _rows(answer.data, "plants") if answer.ok else ([], 0)
+    exact = [r for r in rows if str(r.get("name")) == name]
+    return (str(exact[0]["plant_id"]), name) if exact else None
+
+
+def _plant_for(adapter: GrowattAdapter, item: SnEnrolment, sn: str, user_id: str) -> tuple[str, str] | str:
+    """The plant to add the datalogger to, found or created; or an error text."""
+    name = (item.plant_name or "").strip() or f"Growatt {sn}"
+    found = _find_plant(adapter, name)
+    if found is not None:
+        return found
+    body = {"c_user_id": user_id, "name": name, "peak_power": "0"}
+    if item.timezone:
+        body["timezone_id"] = item.timezone
+    created = adapter.call("POST", "plant/add", body, targets=(sn,))
+    if created.ok and isinstance(created.data, dict) and created.data.get("plant_id") is not None:
+        plant_id = str(created.data["plant_id"])
+        plant_details(adapter, plant_id)  # learn its timezone
+        return plant_id, name
+    if created.error_code == 10006:  # 4.2.8: the name exists (our own retried plant/add)
+        found = _find_plant(adapter, name)
+        if found is not None:
+            return found
+    return f"{created.error_code} {created.error_msg} (plant/add)"

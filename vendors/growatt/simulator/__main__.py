@@ -1,0 +1,20 @@
+"""``python -m vendors.growatt.simulator --port 0 --plants 100 --speed 600 --seed 1 --accounts 3``."""
+
+from __future__ import annotations
+
+import argparse
+
+from vendors import simkit
+
+from .app import build_app
+
+
+def parser() -> argparse.ArgumentParser:
+    p = simkit.common_parser("python -m vendors.growatt.simulator", "Growatt OpenAPI v1 cloud simulator")
+    p.add_argument("--accounts", type=int, default=3, help="API accounts; tokens growatt-token-1..K")
+    p.add_argument("--unenrolled", type=int, default=20, help="dataloggers not yet added to any plant")
+    return p
+
+
+if __name__ == "__main__":
+    simkit.run(build_app, parser())

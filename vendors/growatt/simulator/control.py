@@ -1,0 +1,43 @@
+"""``GrowattSimControl``: simkit's control client plus names for the Growatt ``/_sim/`` routes.
+
+Method names match ``HuaweiSimControl`` so fleet-level tests can drive either simulator the same way.
+Kept out of the package ``__init__`` so the server process never imports httpx.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from vendors.simkit.control import SimControl
+
+
+class GrowattSimControl(SimControl):
+    def plant(self, plant_id: int) -> dict[str, Any]:
+        return self.get(f"/_sim/plants/{plant_id}")
+
+    def accounts(self) -> list[dict[str, Any]]:
+        """``[{name, token, user_id, user_name, plants}]`` in account order."""
+        return self.get("/_sim/accounts")["accounts"]
+
+    def tokens(self) -> dict[str, str]:
+        """``{account name: current token}``."""
+        return self.get("/_sim/tokens")["tokens"]
+
+    def expire_sessions(self, accounts: list[str] | None = None) -> dict[str, str]:
+        """Rotate tokens (all accounts by default); returns the new ``{account: token}``."""
+        return self.post("/_sim/expire-sessions", {"accounts": accounts} if accounts else {})["tokens"]
+
+    def plants_offline(self, plant_ids: list[int]) -> None:
+        self.post("/_sim/plants/offline", {"plantIds": plant_ids})
+
+    def plants_online(self, plant_ids: list[int]) -> None:
+        self.post("/_sim/plants/online", {"plantIds": plant_ids})
+
+    def fail_tasks(self, plant_ids: list[int]) -> None:
+        self.post("/_sim/plants/fail-tasks", {"plantIds": plant_ids})
+
+    def no_battery(self, plant_ids: list[int]) -> None:
+        self.post("/_sim/plants/no-battery", {"plantIds": plant_ids})
+
+    def restore(self, plant_ids: list[int]) -> None:
+        self.post("/_sim/plants/restore", {"plantIds": plant_ids})

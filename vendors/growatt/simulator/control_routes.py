@@ -1,0 +1,218 @@
+"""Growatt-specific ``/_sim/`` routes: the true state of the world, and misbehaviour switches.
+
+Why: tests and benchmarks must know what the vendor API will not tell them (check codes of
+not-yet-added dataloggers, the true SOC of every battery) and must be able to make plants misbehave.
+simkit adds the common routes (reset, clock, faults, commands, stats, rate-limits).
+
+Shapes follow the Huawei simulator's, with Growatt's numeric ``plantIds`` for its ``plantCodes``:
+
+- ``GET  /_sim/plants?enrolled=0|1&account=&limit=&offset=`` -> ``{"total", "plants": [entry, ...]}``;
+  enrolled plants first, then the pool of not-yet-added dataloggers (``plant_id`` null).
+- ``GET  /_sim/plants/{plant_id}`` -> one entry (404 if unknown).
+- ``GET  /_sim/accounts`` -> ``{"accounts": [{name, token, user_id, user_name, plants}]}``
+- ``GET  /_sim/tokens`` -> ``{"tokens": {account: token}}``
+- ``POST /_sim/expire-sessions`` ``{"accounts": [...]}`` (default all) -> ``{"expired": n, "tokens": {...}}``:
+  tokens rotate to ``growatt-token-K-rN``; old ones answer 10011. ``/_sim/reset`` restores the originals.
+- ``POST /_sim/plants/offline`` ``{"plantIds": [...]}``: dataloggers drop off; setters answer 10005
+  "Collector dropped", reads show the data last sent, device/list shows ``lost`` 1. The batteries keep
+  following their schedules, unseen.
+- ``POST /_sim/plants/online`` ``{"plantIds": [...]}``: back; reads show the true present state.
+- ``POST /_sim/plants/fail-tasks`` ``{"plantIds": [...]}``: setters answer 0 and are logged, but the
+  device does nothing (only a read-back shows it).
+- ``POST /_sim/plants/no-battery`` ``{"plantIds": [...]}``: the storage machine is gone (storageSet 10012,
+  storage_last_data 10002, no type-2 device in device/list).
+- ``POST /_sim/plants/restore`` ``{"plantIds": [...]}``: undo the three switches above.
+Each plant switch answers ``{"plantIds": [...]}`` and 400 when an ID is unknown.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from aiohttp import web
+
+from vendors.simkit import bad_request, read_json
+
+from .battery import Schedule
+from .context import SIM_KEY, Sim
+from .readings import flows, seen_at
+from .world import Plant, Unit
+
+
+def unit_state(sim: Sim, unit: Unit) -> dict[str, Any]:
+    now = sim.now()
+    f = flows(unit, seen_at(unit, now), sim.world.seed)
+    s: Schedule = unit.battery.schedule
+    return {
+        "datalogger_sn": unit.datalogger_sn,
+        "check_code": unit.check_code,
+        "inverter_sn": unit.inverter_sn,
+        "storage_sn": unit.storage_sn,
+        "timezone": unit.zone.key,
+        "device_type": unit.device_type,
+        "capacity_wh": unit.battery.capacity_wh,
+        "max_power_w": unit.battery.power_w,
+        "pv_peak_w": unit.pv_peak_w,
+        "has_battery": unit.has_battery,
+        "soc": round(unit.battery.at(now, unit.zone).soc, 4),
+        "status": f.mode,
+        "inverter_on": unit.inverter_on,
+        "active_rate_pct": unit.active_rate_pct,
+        "offline": unit.offline_since is not None,
+        "fail_tasks": unit.fail_commands,
+        "schedule": {
+            "storage_on": s.on,
+            "ac_charge_enabled": s.ac_enabled,
+            "ac_charge_window_min": [s.ac_start_min, s.ac_end_min],
+            "ac_charge_soc_limit": s.ac_soc_limit,
+            "forced_discharge_enabled": s.fd_enabled,
+            "forced_discharge_window_min": [s.fd_start_min, s.fd_end_min],
+            "soc_floor": s.soc_floor,
+        },
+        "settings": unit.settings,
+    }
+
+
+def _entry(sim: Sim, plant: Plant | None, units: list[Unit]) -> dict[str, Any]:
+    states = [unit_state(sim, u) for u in units]
+    first = states[0] if states else {}
+    entry: dict[str, Any] = {
+        "plant_id": plant.plant_id if plant else None,
+        "enrolled": plant is not None,
+        "account": plant.account.name if plant else None,
+        "user_id": plant.account.user_id if plant else None,
+        "name": plant.name if plant else None,
+        "timezone": plant.timezone if plant else (units[0].site[0] if units else None),
+    }
+    for key in ("datalogger_sn", "check_code", "inverter_sn", "storage_sn", "soc", "status", "has_battery"):
+        entry[key] = first.get(key)
+    entry["units"] = states
+    return entry
+
+
+def _list(sim: Sim, enrolled: str | None, account: str | None) -> list[tuple[Plant | None, list[Unit]]]:
+    rows: list[tuple[Plant | None, list[Unit]]] = []
+    if enrolled in (None, "", "1"):
+        rows.extend(
+            (p, p.units) for p in sim.world.plants.values() if not account or p.account.name == account
+        )
+    if enrolled in (None, "", "0") and not account:
+        rows.extend((None, [u]) for u in sim.world.pool())
+    return rows
+
+
+def _offline(sim: Sim, unit: Unit) -> None:
+    if unit.offline_since is None:
+        unit.offline_since = sim.now()
+
+
+def _online(sim: Sim, unit: Unit) -> None:
+    unit.offline_since = None
+
+
+def _fail_tasks(sim: Sim, unit: Unit) -> None:
+    unit.fail_commands = True
+
+
+def _no_battery(sim: Sim, unit: Unit) -> None:
+    unit.has_battery = False
+
+
+def _restore(sim: Sim, unit: Unit) -> None:
+    unit.offline_since = None
+    unit.fail_commands = False
+    unit.has_battery = True
+
+
+def _switch(apply: Callable[[Sim, Unit], None]) -> Callable:
+    async def handler(request: web.Request) -> web.Response:
+        sim = request.app[SIM_KEY]
+        raw_ids = (await read_json(request)).get("plantIds")
+        if not isinstance(raw_ids, list) or not raw_ids:
+            return bad_request("plantIds must be a non-empty list")
+        chosen: list[Plant] = []
+        unknown: list[Any] = []
+        for raw in raw_ids:
+            try:
+                found = sim.world.plants.get(int(raw))
+            except (TypeError, ValueError):
+                found = None
+            if found is None:
+                unknown.append(raw)
+            else:
+                chosen.append(found)
+        if unknown:
+            return bad_request(f"unknown plantIds: {unknown}")
+        for plant in chosen:
+            for unit in plant.units:
+                apply(sim, unit)
+        return web.json_response({"plantIds": [p.plant_id for p in chosen]})
+
+    return handler
+
+
+async def list_plants(request: web.Request) -> web.Response:
+    sim = request.app[SIM_KEY]
+    try:
+        limit = int(request.query.get("limit", "100"))
+        offset = int(request.query.get("offset", "0"))
+    except ValueError:
+        return bad_request("limit and offset must be integers")
+    enrolled = request.query.get("enrolled")
+    if enrolled not in (None, "", "0", "1"):
+        return bad_request("enrolled must be 0 or 1")
+    rows = _list(sim, enrolled, request.query.get("account"))
+    page = [_entry(sim, p, units) for p, units in rows[offset : offset + max(limit, 0)]]
+    return web.json_response({"total": len(rows), "plants": page})
+
+
+async def get_plant(request: web.Request) -> web.Response:
+    sim = request.app[SIM_KEY]
+    try:
+        found = sim.world.plants.get(int(request.match_info["plant_id"]))
+    except ValueError:
+        found = None
+    if found is None:
+        return web.json_response({"error": "unknown plant id"}, status=404)
+    return web.json_response(_entry(sim, found, found.units))
+
+
+async def accounts(request: web.Request) -> web.Response:
+    world = request.app[SIM_KEY].world
+    rows = [
+        {
+            "name": a.name,
+            "token": a.token,
+            "user_id": a.user_id,
+            "user_name": a.user_name,
+            "plants": len(world.account_plants[a.name]),
+        }
+        for a in world.accounts.values()
+    ]
+    return web.json_response({"accounts": rows})
+
+
+async def tokens(request: web.Request) -> web.Response:
+    return web.json_response({"tokens": request.app[SIM_KEY].world.tokens()})
+
+
+async def expire_sessions(request: web.Request) -> web.Response:
+    world = request.app[SIM_KEY].world
+    names = (await read_json(request)).get("accounts") or list(world.accounts)
+    if not isinstance(names, list) or any(n not in world.accounts for n in names):
+        return bad_request(f"accounts must name known accounts: {sorted(world.accounts)}")
+    return web.json_response({"expired": len(names), "tokens": world.rotate_tokens(list(names))})
+
+
+def add_growatt_control_routes(app: web.Application) -> None:
+    app.router.add_get("/_sim/accounts", accounts)
+    app.router.add_get("/_sim/tokens", tokens)
+    app.router.add_post("/_sim/expire-sessions", expire_sessions)
+    app.router.add_post("/_sim/plants/offline", _switch(_offline))
+    app.router.add_post("/_sim/plants/online", _switch(_online))
+    app.router.add_post("/_sim/plants/fail-tasks", _switch(_fail_tasks))
+    app.router.add_post("/_sim/plants/no-battery", _switch(_no_battery))
+    app.router.add_post("/_sim/plants/restore", _switch(_restore))
+    app.router.add_get("/_sim/plants", list_plants)
+    app.router.add_get("/_sim/plants/{plant_id}", get_plant)

@@ -1,0 +1,366 @@
+"""The call path of one Huawei northbound account: shared session, shared rate limiter, audit records.
+
+Every interface call of the adapter goes through `AccountCalls.call`:
+
+1. The session (NBI V7 9.1.1): one XSRF-TOKEN per account, shared by every process through
+   `vendors.sessions` (a new login ends the old session on the vendor side, so workers logging in on their
+   own would knock each other out). A 305 answer means the token is gone: log in again (one process does;
+   the others reuse its token) and repeat the call, at most `MAX_RELOGINS` times, never a loop. Refused
+   credentials raise `AuthFailed` and are remembered for a while, so that workers do not walk the account
+   into the five-wrong-passwords lockout.
+2. The rate limiter: every HTTP attempt, logins and retries included, first books a slot (key: account +
+   endpoint; rules: `huawei_limits` for the account's plant count, with the account's overrides and clock
+   speed, via `effective_limits`). No slot within the wait budget -> `RateLimited(retry_after_s)` and
+   nothing is sent. A 407 all the same -> `RateLimited(vendor_said=True)`: counted, the goal is none.
+3. Transient faults (5xx, dropped connections, timeouts) are retried by the client, bounded.
+4. The observer gets a `CallRecord` after every HTTP attempt: no password, no token.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import sqlite3
+import threading
+import time
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import redis
+
+from vendors.base import AccountConfig, CallObserver, CallRecord
+from vendors.errors import AuthFailed, RateLimited, SessionExpired, TransientError, VendorError
+from vendors.huawei.answers import as_int, message_of
+from vendors.huawei.client import EXCERPT_CHARS, Attempt, HuaweiClient, Reply
+from vendors.ratelimit import RateLimitTimeout, RateRule, effective_limits, huawei_limits, rate_key
+from vendors.sessions import DEFAULT_PREFIX, LockTimeout, SharedSession
+from vendors.state import STORE_UNAVAILABLE_ERRORS, state_store_from_url
+
+log = logging.getLogger(__name__)
+
+# Interface paths under /rest/openapi/pvms/v1/, by the endpoint names of vendors.ratelimit.policy.
+PATHS = {
+    "login": "login",  # 9.1.1
+    "plants": "plants",  # 9.2.1
+    "devices": "devices",  # 9.2.2
+    "vppPlants": "vpp/plants",  # 9.3.1
+    "plantRealtimeKpi": "vpp/plantRealtimeKpi",  # 9.3.2
+    "plantHistoryKpi": "vpp/plantHistoryKpi",  # 9.3.3
+    "chargeAndDischarge": "vpp/chargeAndDischarge",  # 9.3.4
+    "chargeAndDischargeStatus": "vpp/chargeAndDischargeStatus",  # 9.3.5
+    "dod": "vpp/dod",  # 9.3.6
+    "devOnOff": "vpp/devOnOff",  # 9.3.7
+    "ems": "vpp/ems",  # 9.3.8
+    "snEnrolment": "vpp/snEnrolment",  # 9.6.1.1
+    "acEnrolment": "vpp/acEnrolment",  # 9.6.1.2
+    "plantDefaultSetting": "vpp/plantDefaultSetting",  # 9.6.1.3
+    "plantDefaultSettingStatus": "vpp/plantDefaultSettingStatus",  # 9.6.1.4
+    "plantRatedData": "vpp/plantRatedData",  # 9.6.1.5
+    "drm": "vpp/drm",  # 9.6.1.6
+    "drmStatus": "vpp/drmStatus",  # 9.6.1.7
+}
+
+OK = 0
+NOT_LOGGED_IN = 305
+NO_PERMISSION = 401
+TOO_FREQUENT = 407
+DAILY_LIMIT = 20618
+# Login refusals (11 Error Code List): unknown / forbidden / expired third-party system, wrong username or
+# password, locked user, expired password, too many sessions, restricted login.
+AUTH_CODES = frozenset({20001, 20002, 20003, 20400, 20403})
+# The vendor is having a bad moment ("server abnormal", "system busy"): nothing was decided, try later.
+TRANSIENT_CODES = frozenset({20004, 20200})
+
+MAX_RELOGINS = 2  # a 305 gets a new session and one more try, twice at most
+SESSION_IDLE_S = 30 * 60  # 9.1.1: the token expires after 30 minutes without a request
+AUTH_FAILURE_MEMORY_S = 10 * 60  # 9.1.1: five wrong passwords within 10 minutes lock the account
+COUNT_TTL_S = 24 * 3600.0  # how long a learned plant count is trusted for the plant-dependent limits
+SHARED_STATE_ERRORS = (
+    redis.exceptions.ConnectionError,
+    redis.exceptions.TimeoutError,
+    sqlite3.OperationalError,
+    *STORE_UNAVAILABLE_ERRORS,
+)
+LIMITS_REFRESH_S = 5.0  # how often a process re-reads the shared plant count
+MAX_REBOOKINGS = 2  # a slot we woke up too late for is given up for another, at most this often
+
+
+class AccountCalls:
+    """Authenticated, rate-limited, audited calls for one account. Thread-safe."""
+
+    def __init__(
+        self,
+        account: AccountConfig,
+        *,
+        limiter,
+        state_url: str,
+        max_wait_s: float,
+        observer: CallObserver | None,
+    ) -> None:
+        self.account = account
+        self.max_wait_s = max_wait_s
+        self.speed = account.clock_speed
+        self._limiter = limiter
+        self._observer = observer
+        self._client = HuaweiClient(account.base_url, timeout_s=account.timeout_s)
+        self._store = state_store_from_url(state_url, prefix=DEFAULT_PREFIX)
+        # Session state belongs to a login on one cloud: the key says which, so an account whose URL or
+        # user changes never inherits a token of the old one.
+        fingerprint = hashlib.sha256(f"{account.base_url}\n{account.username}".encode()).hexdigest()[:16]
+        self._state_key = f"huawei:{account.key}:{fingerprint}"
+        self._secret_digest = hashlib.sha256(account.secret.encode()).hexdigest()[:16]
+        login_budget_s = max_wait_s + self._client.retry_budget_s + account.timeout_s
+        self.session = SharedSession(
+            self._store,
+            self._state_key,
+            idle_timeout_s=SESSION_IDLE_S / self.speed,
+            lock_ttl_s=login_budget_s,
+            lock_wait_s=login_budget_s,
+        )
+        self._limits_lock = threading.Lock()
+        self._limits_read: tuple[int, float] | None = None  # (plant count, monotonic time read)
+        self._limits: dict[str, tuple[RateRule, ...]] = {}
+        self._lateness_tolerance_s: dict[str, float] = {}
+        self.late_slots = 0  # slots given up because this process woke too late for them (figures)
+
+    # --- calls ----------------------------------------------------------------------------------------
+
+    def call(
+        self,
+        endpoint: str,
+        body: dict[str, Any],
+        *,
+        request_id: str | None = None,
+        targets: Iterable[str] = (),
+        max_wait_s: float | None = None,
+    ) -> Reply:
+        """One interface call: a limiter slot before every attempt, bounded transient retries, a new shared
+        session on 305 (bounded), rate-limit and permission answers raised as errors. Any other failCode
+        comes back in the Reply for the caller to interpret.
+
+        The shared state (the limiter's, the session store's) failing is a `TransientError` too: nothing was
+        sent to the vendor without a slot, and the caller retries later like after any passing fault."""
+        try:
+            return self._call(endpoint, body, tuple(targets), request_id, max_wait_s)
+        except SHARED_STATE_ERRORS as exc:
+            raise TransientError(f"{endpoint}: shared limiter / session state unavailable: {exc!r}") from exc
+
+    def _call(
+        self,
+        endpoint: str,
+        body: dict[str, Any],
+        targets: tuple[str, ...],
+        request_id: str | None,
+        max_wait_s: float | None,
+    ) -> Reply:
+        wait_s = self.max_wait_s if max_wait_s is None else max_wait_s
+        token = self.session.current() or self._login()
+        for relogin in range(MAX_RELOGINS + 1):
+            reply = self._client.post(
+                PATHS[endpoint],
+                body,
+                token=token,
+                before_attempt=lambda _n: self._acquire(endpoint, wait_s),
+                after_attempt=self._recorder(endpoint, request_id, targets, body),
+            )
+            if reply.fail_code == NOT_LOGGED_IN:
+                if relogin == MAX_RELOGINS:
+                    break
+                token = self._login(stale=token)  # 9.1.1: the token expired, or another login ended it
+                continue
+            self._raise_for_refusal(endpoint, reply)
+            self.session.used(token)
+            return reply
+        raise SessionExpired(f"{endpoint}: still 305 after {MAX_RELOGINS} new logins")
+
+    def _raise_for_refusal(self, endpoint: str, reply: Reply) -> None:
+        code = reply.fail_code
+        if code == TOO_FREQUENT or reply.http_status in (403, 429):
+            # 407: this account's limit (1.3 Traffic Limiting Policy); 403 / 429: the system-wide one
+            # ("wait for 1 minute and try again").
+            retry = 60.0 / self.speed if reply.http_status in (403, 429) else self.window_s(endpoint)
+            message = f"{endpoint}: vendor refused (failCode {code}, HTTP {reply.http_status})"
+            raise RateLimited(message, retry_after_s=retry, vendor_said=True)
+        if code == DAILY_LIMIT:
+            retry = 3600.0 / self.speed  # a per-day quota: try again much later
+            raise RateLimited(
+                f"{endpoint}: daily limit reached (20618)", retry_after_s=retry, vendor_said=True
+            )
+        if code == NO_PERMISSION:
+            raise AuthFailed(f"{endpoint}: the northbound user lacks the interface permission (401)")
+        if code in TRANSIENT_CODES:
+            raise TransientError(f"{endpoint}: failCode {code} {reply.message}".strip())
+        if reply.http_status != 200 or code is None:
+            raise VendorError(f"{endpoint}: unexpected answer HTTP {reply.http_status}: {reply.text[:200]}")
+
+    # --- the limiter ----------------------------------------------------------------------------------
+
+    def _acquire(self, endpoint: str, max_wait_s: float) -> None:
+        """Book the endpoint's earliest slot and sleep until it; `RateLimited` if it is too far away.
+
+        A slot is a promise that our request reaches the vendor about then. If this process wakes up late
+        (a busy CPU, a long pause), the request would arrive late and squeeze the next booked one inside
+        the vendor's window: a late slot is given up (it stays booked, wasted but harmless) and a new one
+        is taken, at most `MAX_REBOOKINGS` times. Lateness up to half the limiter's margin is absorbed.
+        """
+        rules = self.limits().get(endpoint, ())
+        key = rate_key("huawei", self.account.key, endpoint)
+        deadline = time.monotonic() + max_wait_s
+        for rebooking in range(MAX_REBOOKINGS + 1):
+            budget = max(0.0, deadline - time.monotonic()) if rebooking else max_wait_s
+            try:
+                delay_s = self._limiter.reserve_earliest(key, rules, max_wait_s=budget)
+            except RateLimitTimeout as exc:
+                message = f"{endpoint}: no rate-limit slot within {max_wait_s:g} s"
+                raise RateLimited(message, retry_after_s=exc.retry_after_s) from exc
+            slot_at = time.monotonic() + delay_s
+            if delay_s > 0:
+                time.sleep(delay_s)
+            if time.monotonic() - slot_at <= self._lateness_tolerance_s.get(endpoint, 0.0):
+                return
+            self.late_slots += 1
+            log.info(
+                "%s: woke %.0f ms after its slot; booking another",
+                endpoint,
+                (time.monotonic() - slot_at) * 1e3,
+            )
+
+    def window_s(self, endpoint: str) -> float:
+        """The shortest effective window of an endpoint's rules (real seconds)."""
+        rules = self.limits().get(endpoint, ())
+        return min((rule.window_s for rule in rules), default=60.0 / self.speed)
+
+    def follow_up_wait(self, endpoint: str, number: int) -> float | None:
+        """The wait budget of the `number`-th call (0-based) of a helper that makes several in a row. The
+        first waits `max_wait_s` like any call; later ones may wait one window of the endpoint, since the
+        limit, not the vendor, sets their pace (a 10,000-plant list is a minute a page)."""
+        if number == 0:
+            return None
+        return max(self.max_wait_s, self.window_s(endpoint) * 1.5)
+
+    def limits(self) -> dict[str, tuple[RateRule, ...]]:
+        """The effective rules for the account's plant count as last learned by any process (unknown: the
+        formulas' floor, one plant, never above the vendor's limit). A plant has at least one device (it
+        was enrolled by one), so the plant count is also a floor for the device-dependent limits."""
+        with self._limits_lock:
+            now = time.monotonic()
+            if self._limits_read is None or now - self._limits_read[1] > LIMITS_REFRESH_S:
+                count = self.stored_plant_count() or 1
+                if self._limits_read is None or count != self._limits_read[0] or not self._limits:
+                    vendor = huawei_limits(plant_count=count, device_count=count)
+                    overrides = self.account.rate_limit_overrides
+                    self._limits = effective_limits(vendor, overrides=overrides, speed=self.speed)
+                    unscaled = effective_limits(
+                        vendor, overrides=overrides, speed=self.speed, margin_frac=0, margin_s=0
+                    )
+                    self._lateness_tolerance_s = {
+                        name: min(
+                            (e.window_s - u.window_s) / 2 for e, u in zip(rules, unscaled[name], strict=True)
+                        )
+                        for name, rules in self._limits.items()
+                        if rules
+                    }
+                self._limits_read = (count, now)
+            return self._limits
+
+    def stored_plant_count(self) -> int | None:
+        raw = self._store.get(f"{self._state_key}:plant-count")
+        return int(raw) if raw and raw.isdigit() else None
+
+    def learn_plant_count(self, count: int | None) -> None:
+        """Share the account's plant count (9.2.1 `total`): the KPI and daily limits depend on it."""
+        if count and count > 0:
+            self._store.set(f"{self._state_key}:plant-count", str(count), ttl_s=COUNT_TTL_S)
+            with self._limits_lock:
+                self._limits_read = None
+
+    def plant_count(self) -> int:
+        """The account's plant count, from the shared state or from one 9.2.1 call (its `total`)."""
+        count = self.stored_plant_count()
+        if count is None:
+            try:
+                reply = self.call("plants", {"pageNo": 1, "pageSize": 50})
+            except RateLimited:
+                return 1  # the floor: slower KPI reads, never a 407
+            data = reply.data if isinstance(reply.data, dict) else {}
+            count = as_int(data.get("total")) if reply.fail_code == OK else None
+            self.learn_plant_count(count)
+        return count or 1
+
+    # --- the session ----------------------------------------------------------------------------------
+
+    def _login(self, stale: str | None = None) -> str:
+        try:
+            return self.session.obtain(self._login_now, stale=stale)
+        except LockTimeout as exc:
+            raise TransientError(f"another process is still logging in: {exc}") from exc
+
+    def _login_now(self) -> str:
+        """9.1.1, under the shared login lock: the token comes in the `xsrf-token` header (and cookie)."""
+        refused_key = f"{self._state_key}:auth-refused:{self._secret_digest}"
+        remembered = self._store.get(refused_key)
+        if remembered:
+            raise AuthFailed(f"login refused recently, not retried before it expires: {remembered}")
+        reply = self._client.post(
+            PATHS["login"],
+            {"username": self.account.username, "password": self.account.secret},
+            before_attempt=lambda _n: self._acquire("login", self.max_wait_s),
+            after_attempt=self._recorder("login", None, (), {"username": self.account.username}),
+        )
+        code = reply.fail_code
+        if code == OK and reply.token:
+            return reply.token
+        if code == TOO_FREQUENT:
+            raise RateLimited(
+                "login: vendor refused (407)", retry_after_s=self.window_s("login"), vendor_said=True
+            )
+        if code in TRANSIENT_CODES:
+            raise TransientError(f"login: failCode {code} {reply.message}".strip())
+        if code == OK:
+            raise VendorError("login succeeded without an XSRF-TOKEN in the answer")
+        if code is None or reply.http_status != 200:
+            raise VendorError(f"login: unexpected answer HTTP {reply.http_status}")
+        detail = f"failCode {code}: {reply.message or message_of(code)}"
+        # Remembered so that other workers do not walk the account into the lockout (9.1.1).
+        self._store.set(refused_key, detail, ttl_s=AUTH_FAILURE_MEMORY_S / self.speed)
+        raise AuthFailed(f"login refused ({detail})")
+
+    # --- the audit trail ------------------------------------------------------------------------------
+
+    def _recorder(
+        self, endpoint: str, request_id: str | None, targets: tuple[str, ...], params: dict[str, Any]
+    ) -> Callable[[Attempt], None]:
+        observer = self._observer
+        if observer is None:
+            return lambda attempt: None
+        account_key = self.account.key
+
+        def record(attempt: Attempt) -> None:
+            reply = attempt.reply
+            excerpt = reply.text[:EXCERPT_CHARS] if reply else ""
+            if reply is not None and reply.token:
+                excerpt = excerpt.replace(reply.token, "***")  # a token never reaches the audit trail
+            try:
+                observer(
+                    CallRecord(
+                        account_key=account_key,
+                        endpoint=endpoint,
+                        request_id=request_id,
+                        targets=targets,
+                        params=params,
+                        http_status=reply.http_status if reply else None,
+                        vendor_code=str(reply.fail_code) if reply and reply.fail_code is not None else None,
+                        duration_ms=attempt.duration_ms,
+                        error=attempt.error,
+                        response_excerpt=excerpt,
+                    )
+                )
+            except Exception:  # the audit trail must never break the call it records
+                log.exception("call observer failed for %s", endpoint)
+
+        return record
+
+    def close(self) -> None:
+        """Release connections. No logout: the session is shared with every other worker (9.1.2)."""
+        self._client.close()
+        self._store.close()

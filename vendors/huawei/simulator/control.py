@@ -1,0 +1,33 @@
+"""``HuaweiSimControl``: ``SimControl`` plus names for the Huawei-only control routes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from vendors.simkit.control import SimControl
+
+
+class HuaweiSimControl(SimControl):
+    def expire_sessions(self) -> int:
+        return int(self.post("/_sim/expire-sessions")["expired"])
+
+    def plants_offline(self, plant_codes: list[str]) -> None:
+        self.post("/_sim/plants/offline", {"plantCodes": plant_codes})
+
+    def plants_online(self, plant_codes: list[str]) -> None:
+        self.post("/_sim/plants/online", {"plantCodes": plant_codes})
+
+    def fail_tasks(self, plant_codes: list[str]) -> None:
+        self.post("/_sim/plants/fail-tasks", {"plantCodes": plant_codes})
+
+    def no_battery(self, plant_codes: list[str]) -> None:
+        self.post("/_sim/plants/no-battery", {"plantCodes": plant_codes})
+
+    def restore(self, plant_codes: list[str]) -> None:
+        self.post("/_sim/plants/restore", {"plantCodes": plant_codes})
+
+    def plant(self, plant_code: str) -> dict[str, Any]:
+        return self.get(f"/_sim/plants/{plant_code}")
+
+    def accounts(self) -> list[tuple[str, str]]:
+        return [(a["username"], a["password"]) for a in self.get("/_sim/accounts")["accounts"]]

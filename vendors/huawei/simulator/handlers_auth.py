@@ -1,0 +1,61 @@
+"""Login and logout (# NBI V7 9.1).
+
+The token comes back both as the ``xsrf-token`` response header and as an ``XSRF-TOKEN`` cookie, as
+in the document's sample response; later requests must carry it as the ``XSRF-TOKEN`` request header.
+"""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from vendors.simkit import ACCOUNT_KEY
+
+from . import codes
+from .protocol import TOKEN_HEADER, failure, ok, read_body
+from .state import SIM_KEY
+
+
+async def login(request: web.Request) -> web.Response:
+    """POST /rest/openapi/pvms/v1/login {username, password}."""
+    sim = request.app[SIM_KEY]
+    body = await read_body(request)
+    username, password = body.get("username"), body.get("password")
+    if not isinstance(username, str) or username not in sim.world.accounts:
+        # The document's failed-login example answers 20001 (third-party system ID does not exist).
+        return web.json_response(failure(codes.SYSTEM_ID_NOT_FOUND))
+    request[ACCOUNT_KEY] = username
+    refused = sim.check_limit(username, "login", request.path)  # NBI V7 9.1.1: 5 per 10 minutes
+    if refused is not None:
+        return web.json_response(failure(refused))
+    if sim.sessions.is_locked(username):
+        return web.json_response(failure(codes.LOGIN_FAILED, "The user is locked."))
+    if password != sim.world.accounts[username]:
+        locked = sim.sessions.record_failure(username)
+        message = "The user is locked." if locked else codes.MESSAGES[codes.LOGIN_FAILED]
+        return web.json_response(failure(codes.LOGIN_FAILED, message))
+    token = sim.sessions.login(username)
+    response = web.json_response(ok())
+    response.headers["xsrf-token"] = token
+    response.set_cookie("XSRF-TOKEN", token, path="/")
+    response.set_cookie("JSESSIONID", token[2:34].upper(), path="/", httponly=True)
+    return response
+
+
+async def logout(request: web.Request) -> web.Response:
+    """POST /rest/openapi/pvms/v1/logout {xsrfToken}: releases the token."""
+    sim = request.app[SIM_KEY]
+    body = await read_body(request)
+    token = body.get("xsrfToken")
+    if not isinstance(token, str) or not token:
+        # The document's failed-logout example answers 20004.
+        return web.json_response(failure(codes.SERVER_ABNORMAL, "xsrfToken is mandatory."))
+    account = sim.sessions.peek(token) or sim.sessions.peek(request.headers.get(TOKEN_HEADER))
+    if account is None:
+        return web.json_response(failure(codes.NOT_LOGGED_IN))
+    request[ACCOUNT_KEY] = account
+    refused = sim.check_limit(account, "logout", request.path)  # NBI V7 9.1.2: 5 per 10 minutes
+    if refused is not None:
+        return web.json_response(failure(refused))
+    if not sim.sessions.logout(token):
+        return web.json_response(failure(codes.NOT_LOGGED_IN))
+    return web.json_response(ok())

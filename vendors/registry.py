@@ -1,0 +1,32 @@
+"""Build the adapter for an account. The only place that knows which class serves which vendor."""
+
+from __future__ import annotations
+
+import importlib
+
+from vendors.base import AccountConfig, CallObserver, VendorAdapter, VendorName
+
+_ADAPTERS = {
+    VendorName.HUAWEI: "vendors.huawei.adapter:HuaweiAdapter",
+    VendorName.GROWATT: "vendors.growatt.adapter:GrowattAdapter",
+}
+
+
+def build_adapter(
+    account: AccountConfig,
+    *,
+    limiter,
+    state_url: str,
+    max_wait_s: float = 5.0,
+    observer: CallObserver | None = None,
+) -> VendorAdapter:
+    """An adapter for `account`.
+
+    `limiter` is the shared rate limiter (vendors.ratelimit); `state_url` is where cross-process state such
+    as the Huawei session token lives (a redis:// URL, or sqlite:///path on the embedded defaults);
+    `max_wait_s` is how long a call may wait for a rate-limit slot before raising RateLimited;
+    `observer` is called with a CallRecord after every HTTP call (the audit trail).
+    """
+    module_name, class_name = _ADAPTERS[VendorName(account.vendor)].split(":")
+    cls = getattr(importlib.import_module(module_name), class_name)
+    return cls(account, limiter=limiter, state_url=state_url, max_wait_s=max_wait_s, observer=observer)

@@ -1,0 +1,238 @@
+"""Django settings, all from the environment with safe embedded defaults (README "Settings" table).
+
+With no variables set the service runs on SQLite under var/ and an embedded, file-based Celery broker, so
+`make run` needs no servers. Production sets DATABASE_URL (PostgreSQL) and CELERY_BROKER_URL / REDIS_URL.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+from vpp.env import env_bool, env_float, env_int, env_list, env_str
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(env_str("VPP_VAR_DIR", str(BASE_DIR / "var")))
+VAR_DIR.mkdir(parents=True, exist_ok=True)
+
+DEBUG = env_bool("DEBUG", False)
+_DEV_SECRET = "insecure-dev-only-secret-key-change-me-in-production-0123456789"
+SECRET_KEY = env_str("SECRET_KEY", _DEV_SECRET)
+if not DEBUG and SECRET_KEY == _DEV_SECRET and env_bool("VPP_REQUIRE_SECRETS", False):
+    raise ImproperlyConfigured("SECRET_KEY must be set when VPP_REQUIRE_SECRETS is on")
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]", "testserver"])
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+
+# Fernet keys (comma separated, newest first) that encrypt vendor secrets at rest. The embedded default is
+# derived from SECRET_KEY so a fresh checkout works; production sets its own and keeps it out of the database.
+_derived = base64.urlsafe_b64encode(hashlib.sha256(("fernet:" + SECRET_KEY).encode()).digest()).decode()
+FIELD_ENCRYPTION_KEYS = env_list("FIELD_ENCRYPTION_KEY", [_derived])
+if env_bool("VPP_REQUIRE_SECRETS", False) and [_derived] == FIELD_ENCRYPTION_KEYS:
+    raise ImproperlyConfigured("FIELD_ENCRYPTION_KEY must be set when VPP_REQUIRE_SECRETS is on")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "django_filters",
+    "drf_spectacular",
+    "vpp",
+    "fleets",
+    "dispatch",
+    "dispatch.campaigns",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "vpp.urls"
+WSGI_APPLICATION = "vpp.wsgi.application"
+ASGI_APPLICATION = "vpp.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ]
+        },
+    }
+]
+
+DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'vpp.sqlite3'}")
+DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 60))}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Web, worker and beat share the file: WAL lets readers run beside the writer, IMMEDIATE takes the
+    # write lock at BEGIN so two writers queue on `timeout` instead of failing with "database is locked".
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"]["OPTIONS"] = {
+        "timeout": 30,
+        "transaction_mode": "IMMEDIATE",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = VAR_DIR / "static"
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["vpp.permissions.IsOrganizationMember"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_FILTER_BACKENDS": [
+        "django_filters.rest_framework.DjangoFilterBackend",
+        "rest_framework.filters.SearchFilter",
+        "rest_framework.filters.OrderingFilter",
+    ],
+    "DEFAULT_PAGINATION_CLASS": "vpp.pagination.Pagination",
+    "PAGE_SIZE": 50,
+    "EXCEPTION_HANDLER": "vpp.errors.api_exception_handler",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "VPP dispatch orchestration API",
+    "DESCRIPTION": "Enrol solar and battery plants from vendor clouds and dispatch fleets of them.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+}
+
+# Celery: the database is the source of truth and Celery only transport (DESIGN.md). With no broker URL an
+# embedded filesystem broker works across the processes of one machine.
+REDIS_URL = env_str("REDIS_URL", "")
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", REDIS_URL or "filesystem://")
+CELERY_BROKER_TRANSPORT_OPTIONS: dict = {}
+if CELERY_BROKER_URL.startswith("filesystem://"):
+    _broker_dir = VAR_DIR / "broker"
+    for sub in ("queue", "processed", "control"):
+        (_broker_dir / sub).mkdir(parents=True, exist_ok=True)
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(_broker_dir / "queue"),
+        "data_folder_out": str(_broker_dir / "queue"),
+        "processed_folder": str(_broker_dir / "processed"),
+        "control_folder": str(_broker_dir / "control"),
+        "store_processed": False,
+    }
+else:
+    # Total retry backoff stays far below this (STYLE 15); a message unacked this long is redelivered.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT_S", 3600)}
+CELERY_TASK_ALWAYS_EAGER = False
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT_S", 240, minimum=1)
+CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT_S", 300, minimum=1)
+CELERY_TASK_DEFAULT_QUEUE = "default"
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+CELERY_BEAT_SCHEDULE: dict = {
+    "heartbeat": {"task": "vpp.tasks.heartbeat", "schedule": env_float("VPP_HEARTBEAT_S", 30.0, minimum=1)},
+    "campaigns-schedule-due": {
+        "task": "campaigns.schedule_due",
+        "schedule": env_float("VPP_CAMPAIGN_TICK_S", 15.0, minimum=1),
+    },
+}
+
+# Dispatch engine (dispatch/engine): the sweep re-sends what got stuck, enqueues due polls, times out and
+# finishes jobs; a lane is one worker sending (or polling) for one vendor account at a time.
+DISPATCH_SWEEP_S = env_float("DISPATCH_SWEEP_S", 3.0, minimum=0.2)
+DISPATCH_LANE_BUDGET_S = env_float("DISPATCH_LANE_BUDGET_S", 20.0, minimum=0.5)
+# A claimed request not answered within this is re-sent (same request_id) by another worker; it must
+# outlast one adapter call: VENDOR_MAX_WAIT_S plus the adapter's own retries of VENDOR_HTTP_TIMEOUT_S.
+DISPATCH_SEND_LEASE_S = env_float("DISPATCH_SEND_LEASE_S", 150.0, minimum=1)
+DISPATCH_SEND_MAX_ATTEMPTS = env_int("DISPATCH_SEND_MAX_ATTEMPTS", 6, minimum=1)
+DISPATCH_RETRY_BASE_S = env_float("DISPATCH_RETRY_BASE_S", 2.0, minimum=0)
+DISPATCH_RETRY_MAX_S = env_float("DISPATCH_RETRY_MAX_S", 60.0, minimum=0)
+CELERY_BEAT_SCHEDULE["dispatch-sweep"] = {"task": "dispatch.sweep", "schedule": DISPATCH_SWEEP_S}
+CELERY_TASK_ROUTES = {
+    "dispatch.send_lane": {"queue": "dispatch"},
+    "dispatch.sweep": {"queue": "dispatch"},
+    "dispatch.poll_lane": {"queue": "poll"},
+}
+
+# Fleets (fleets/tasks.py): enrolment, plant discovery and realtime telemetry, all on the "sync" queue. The
+# telemetry tick only hands out work; how often a plant is read is set by vendor limits (fleets/telemetry).
+VPP_TELEMETRY_TICK_S = env_float("VPP_TELEMETRY_TICK_S", 15.0, minimum=0.1)
+VPP_TELEMETRY_RETENTION_DAYS = env_int("VPP_TELEMETRY_RETENTION_DAYS", 30, minimum=1)
+VPP_DISCOVERY_S = env_float("VPP_DISCOVERY_S", 86400.0, minimum=60)
+CELERY_BEAT_SCHEDULE.update(
+    {
+        "fleets-telemetry-tick": {"task": "fleets.telemetry_tick", "schedule": VPP_TELEMETRY_TICK_S},
+        "fleets-enrolments-resume": {"task": "fleets.enrolments_resume", "schedule": 60.0},
+        "fleets-accounts-sync": {"task": "fleets.vendor_accounts_sync_all", "schedule": VPP_DISCOVERY_S},
+        "fleets-telemetry-prune": {"task": "fleets.telemetry_prune", "schedule": 86400.0},
+    }
+)
+CELERY_TASK_ROUTES["fleets.*"] = {"queue": "sync"}
+SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
+    {
+        "PlantStateEnum": "fleets.models.Plant.State",
+        "EnrolmentStateEnum": "fleets.models.Enrolment.State",
+        "EnrolmentItemStateEnum": "fleets.models.EnrolmentItem.State",
+        "CommandKindEnum": "vendors.base.CommandKind",
+    }
+)
+
+# Shared vendor rate limiter: Redis when there is one, else a SQLite file that holds across local processes.
+VENDOR_RATE_LIMITER_URL = env_str(
+    "VENDOR_RATE_LIMITER_URL", REDIS_URL or f"sqlite:///{VAR_DIR / 'ratelimit.sqlite3'}"
+)
+
+# Where cross-process vendor state lives (the Huawei session token every worker shares, NBI V7 9.1.1; the
+# Growatt plans and exactly-once progress, Growatt 4.3.12): the database when it is PostgreSQL, durable and
+# shared by every worker on every machine (a Redis restart must not make a command go out twice).
+VENDOR_STATE_URL = env_str(
+    "VENDOR_STATE_URL",
+    DATABASE_URL
+    if DATABASE_URL.startswith(("postgres://", "postgresql://"))
+    else f"sqlite:///{VAR_DIR / 'vendor-state.sqlite3'}",
+)
+# How long one vendor call may wait for a rate-limit slot before the caller reschedules instead.
+VENDOR_MAX_WAIT_S = env_float("VENDOR_MAX_WAIT_S", 10.0, minimum=0)
+VENDOR_HTTP_TIMEOUT_S = env_float("VENDOR_HTTP_TIMEOUT_S", 30.0, minimum=1)
+# Namespaces limiter and session keys in a shared Redis (tests give each run its own).
+VENDOR_KEY_PREFIX = env_str("VENDOR_KEY_PREFIX", "")
+
+LOG_LEVEL = env_str("LOG_LEVEL", "INFO")
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {"django.db.backends": {"level": "INFO"}},
+}
