@@ -128,8 +128,10 @@ class GrowattCalls:
         for index in range(progress["done"], len(steps)):
             started = progress["sent_at"] if index == progress["done"] else None
             self._run_step(steps[index], target, request_id, key, index, started)
-        if progress["done"] < len(steps) or fresh:
-            self._state.set(key, json.dumps({"done": len(steps), "sent_at": None}), ttl_s=PLAN_TTL_S)
+            # In place: recorded before anything else can fail (the next step's limiter wait, a Redis
+            # outage), or a re-send would take this step for one still in flight and, once the vendor's
+            # window has closed, send it a second time.
+            self._state.set(key, json.dumps({"done": index + 1, "sent_at": None}), ttl_s=PLAN_TTL_S)
 
     def _progress(self, key: str) -> dict:
         raw = self._state.get(key)

@@ -12,6 +12,7 @@ from collections import Counter
 
 import pytest
 
+from tests.adapters.growatt.helpers import wait_real
 from vendors.base import ChargeDischarge, Outcome, StorageSet, TaskState
 from vendors.errors import RateLimited, TransientError
 
@@ -148,4 +149,34 @@ def test_storage_sets_own_10012_does_not_exist_is_a_final_rejection(growatt):
 
     assert result.outcome == Outcome.REJECTED and result.final and result.state == TaskState.FAILED
     assert result.vendor_code == "10012" and "does not exist" in result.message
+    assert growatt.control.stats()["totals"]["rate_limited"] == 0
+
+
+def test_a_step_held_back_after_others_landed_resumes_there_and_repeats_none(growatt):
+    """The limiter holds the third setting back (the same one went out a moment ago) after the first two
+    landed: the re-send, once the vendor's window has closed, sends only the third. Had the landed second
+    step been taken for one still in flight, it would go out again and the vendor would take it twice."""
+    plant = growatt.plants()[0]
+    target = growatt.target(plant)
+    impatient = growatt.adapter(max_wait_s=0.0)
+    arm = StorageSet("storage_ac_charge_enable_disable", ("1", "", "", ""))
+    impatient.send(arm, [target], request_id="arm-1")
+    command = ChargeDischarge("charge", "duration", duration_min=60)
+
+    with pytest.raises(RateLimited) as held:
+        impatient.send(command, [target], request_id="held-1")
+    assert not held.value.vendor_said  # our limiter, not a refusal: nothing was wasted
+    assert len(growatt.commands()) == 3  # the other command's arming, then our SOC limit and window
+
+    patient = growatt.adapter(max_wait_s=5.0)
+    wait_real(patient.repeat_window_s)  # the vendor would now take any setting again
+    (result,) = patient.send(command, [target], request_id="held-1").results
+
+    assert result.outcome == Outcome.ACCEPTED
+    assert [c["params"]["type"] for c in growatt.commands()] == [
+        "storage_ac_charge_enable_disable",  # the earlier command's
+        "storage_ac_charge_soc_limit",
+        "storage_ac_charge_hour_start",
+        "storage_ac_charge_enable_disable",  # ours: the only thing the re-send sent
+    ]
     assert growatt.control.stats()["totals"]["rate_limited"] == 0
