@@ -191,7 +191,6 @@ def dispatch_job_create(
                 )
             return existing, False
     targets = _target_plants(organization=organization, fleet=fleet, plant_ids=plant_ids)
-    stops_first: dict[int, VendorRequest] = {}
     conflicting = _conflicting_tasks([pk for pk, _ in targets], command_kind)
     if is_stop(command):
         # A stop is itself what ends the running tasks: they are superseded, not in conflict.
@@ -210,7 +209,8 @@ def dispatch_job_create(
             )
     else:
         old = list(conflicting.values_list("pk", "job_id"))
-        stops_first = tasks_stop(task_ids=[pk for pk, _ in old], reason="replaced by a newer job")
+        # The stops go first: on an account no command overtakes an earlier stop (engine.send.due_requests).
+        tasks_stop(task_ids=[pk for pk, _ in old], reason="replaced by a newer job")
         old_jobs = {job_id for _, job_id in old}
         transaction.on_commit(lambda: [job_finish_if_done(j) for j in old_jobs])
 
@@ -232,7 +232,7 @@ def dispatch_job_create(
         started_at=None if scheduled else now,
         task_count=len(targets),
     )
-    requests, tasks = _batches(job, targets, stops_first, now=now)
+    requests, tasks = _batches(job, targets, now=now)
     VendorRequest.objects.bulk_create(requests, batch_size=1000)
     DispatchTask.objects.bulk_create(tasks, batch_size=2000)
     if not requests:  # nothing any vendor can do: the job is over already
@@ -243,7 +243,7 @@ def dispatch_job_create(
     return job, True
 
 
-def _batches(job: DispatchJob, targets: list[tuple[int, int]], stops_first: dict[int, VendorRequest], *, now):
+def _batches(job: DispatchJob, targets: list[tuple[int, int]], *, now):
     """Tasks for every plant; requests per vendor account of at most max_targets_per_request plants."""
     kind = CommandKind(job.command_kind)
     by_account: dict[int, list[int]] = defaultdict(list)
@@ -278,7 +278,6 @@ def _batches(job: DispatchJob, targets: list[tuple[int, int]], stops_first: dict
                 purpose=VendorRequest.Purpose.COMMAND,
                 request_id=new_request_id(),
                 not_before=job.start_at,
-                after=stops_first.get(account_id),
             )
             requests.append(request)
             tasks += [

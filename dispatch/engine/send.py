@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import connection, connections, transaction
-from django.db.models import Case, F, Q, Value, When
+from django.db.models import Case, Exists, F, OuterRef, Q, Value, When
 from django.utils import timezone
 
 from dispatch.engine import timing
@@ -41,6 +41,8 @@ log = logging.getLogger(__name__)
 R = VendorRequest.State
 T = DispatchTask.State
 DONE_BEFORE = (R.SENT, R.FAILED, R.CANCELLED)  # an `after` request in these states no longer holds us up
+# A stop goes to tasks the vendor runs, and to those that timed out at their job's deadline (stops.py).
+STOP_TARGET_STATES = (*DispatchTask.RUNNING_STATES, T.TIMED_OUT)
 POLL_KICK_HORIZON_S = 60.0  # a first poll due sooner than this gets its own (ETA) message
 
 
@@ -54,12 +56,23 @@ class SendOutcome:
 
 
 def due_requests(*, account_id: int | None = None, now: datetime | None = None):
+    """Pending requests that may go now: past their not_before, after the request they wait for, and, for
+    a command, after every stop created before it on its account (a stop may wait for a command in flight;
+    the newer command must not overtake it, or the stop would end the newer command)."""
     now = now or timezone.now()
     qs = VendorRequest.objects.filter(state=R.PENDING)
     if account_id is not None:
         qs = qs.filter(vendor_account_id=account_id)
-    return qs.filter(Q(not_before__isnull=True) | Q(not_before__lte=now)).filter(
-        Q(after__isnull=True) | Q(after__state__in=DONE_BEFORE)
+    earlier_stops = VendorRequest.objects.filter(
+        vendor_account_id=OuterRef("vendor_account_id"),
+        purpose=VendorRequest.Purpose.STOP,
+        state__in=(R.PENDING, R.SENDING),
+        pk__lt=OuterRef("pk"),
+    )
+    return (
+        qs.filter(Q(not_before__isnull=True) | Q(not_before__lte=now))
+        .filter(Q(after__isnull=True) | Q(after__state__in=DONE_BEFORE))
+        .filter(Q(purpose=VendorRequest.Purpose.STOP) | ~Exists(earlier_stops))
     )
 
 
@@ -133,7 +146,7 @@ def _tasks_to_send(request: VendorRequest) -> list[DispatchTask]:
         DispatchTask.objects.filter(request=request, state=T.PENDING).update(state=T.SENDING)
         qs = DispatchTask.objects.filter(request=request, state=T.SENDING)
     else:
-        qs = DispatchTask.objects.filter(stop_request=request, state__in=DispatchTask.RUNNING_STATES)
+        qs = DispatchTask.objects.filter(stop_request=request, state__in=STOP_TARGET_STATES)
     return list(qs.select_related("plant").order_by("pk"))
 
 
@@ -316,7 +329,10 @@ def _apply_stop(request: VendorRequest, tasks: list[DispatchTask], result, answe
     DispatchTask.objects.filter(pk__in=stopped, state__in=DispatchTask.RUNNING_STATES).update(
         state=T.CANCELLED, finished_at=now, vendor_message="stopped"
     )
-    update_rows(DispatchTask, DispatchTask.RUNNING_STATES, refused, {})
+    DispatchTask.objects.filter(pk__in=stopped, state=T.TIMED_OUT).update(
+        vendor_message="no result before the deadline; stopped"
+    )
+    update_rows(DispatchTask, STOP_TARGET_STATES, refused, {})
     _mine(request).update(state=R.SENT, sent_at=now, lease_until=None, last_error="", next_poll_at=None)
     for job_id in {t.job_id for t in tasks}:
         job_finish_if_done(job_id)

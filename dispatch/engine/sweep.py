@@ -4,7 +4,8 @@ Celery messages get lost (a Redis restart, a worker killed before it acked, an E
 nothing relies on one: every few seconds the sweep
   1. starts scheduled jobs whose start_at has come,
   2. reclaims `sending` requests whose lease ran out (their worker died): back to pending, same request_id,
-  3. times out open tasks past their timeout (job deadline, or the vendor's own 24 h bound),
+  3. times out open tasks past their timeout (job deadline, or the vendor's own 24 h bound), and sends
+     a stop to the charges and discharges still running at their job's deadline,
   4. finishes open jobs none of whose tasks is open,
   5. enqueues a send lane for every account with a due request and a poll lane for every account with a
      due poll, unless a worker holds that lane right now.
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import logging
 
+from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
@@ -23,6 +25,7 @@ from dispatch.engine.kick import kick_poll, kick_send
 from dispatch.engine.lanes import lanes_free
 from dispatch.engine.poll import due_polls
 from dispatch.engine.send import due_requests
+from dispatch.engine.stops import tasks_stop_past_deadline
 from dispatch.models import DispatchJob, DispatchLane, DispatchTask, VendorRequest
 
 log = logging.getLogger(__name__)
@@ -49,12 +52,15 @@ def tasks_time_out(now) -> set[int]:
     )
     job_ids = set(overdue.values_list("job_id", flat=True).distinct())
     if job_ids:
-        overdue.update(
-            state=T.TIMED_OUT,
-            finished_at=now,
-            next_poll_at=None,
-            vendor_message="no result before the deadline",
-        )
+        with transaction.atomic():
+            stops = tasks_stop_past_deadline(overdue, now=now)  # ends those tasks timed_out itself
+            overdue.update(
+                state=T.TIMED_OUT,
+                finished_at=now,
+                next_poll_at=None,
+                vendor_message="no result before the deadline",
+            )
+            transaction.on_commit(lambda: kick_send(stops))
     return job_ids
 
 

@@ -92,6 +92,60 @@ def test_replace_stops_the_running_task_first_then_sends_the_new_command(start_e
         assert _switches(huawei_sim, plant.plant_code) == [1, 0, 2]  # charge, stop, then the discharge
 
 
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_replace_while_the_old_command_is_in_flight_stops_it_once_it_lands_then_sends_the_new(
+    start_engine, world, huawei_sim
+):
+    plants = add_huawei(world, huawei_sim, plants=8)
+    # Slow answers: the replace arrives while the old command is with the vendor and its answer is not.
+    huawei_sim.control.set_faults(latency_ms=2500, paths=["chargeAndDischarge"])
+    start_engine(workers=1, concurrency=2)
+    old = _create(world, plants, LONG_CHARGE)
+    wait_for(
+        lambda: DispatchTask.objects.filter(job=old, state=T.SENDING).count() == 8,
+        timeout_s=60,
+        interval_s=0.05,
+        message="the first job's command in flight",
+    )
+    discharge = ChargeDischarge(action="discharge", control="duration", duration_min=10)
+    new = _create(world, plants, discharge, on_conflict=DispatchJob.OnConflict.REPLACE)
+    # The vendor may have the old command: its stop waits for the answer instead of forgetting it.
+    stops = VendorRequest.objects.filter(job=old, purpose=VendorRequest.Purpose.STOP)
+    assert stops.exists() and all(s.after is not None and s.after.job_id == old.pk for s in stops)
+    wait_job_finished(new, timeout_s=90)
+    wait_job_finished(old, timeout_s=30)
+
+    assert new.state == DispatchJob.State.COMPLETED
+    assert old.state == DispatchJob.State.CANCELLED
+    assert set(DispatchTask.objects.filter(job=old).values_list("state", flat=True)) == {T.CANCELLED}
+    for plant in plants:
+        assert _switches(huawei_sim, plant.plant_code) == [1, 0, 2]  # charge, its stop, then the discharge
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_a_charge_still_running_at_its_deadline_times_out_and_is_stopped(start_engine, world, huawei_sim):
+    plants = add_huawei(world, huawei_sim, plants=6)
+    start_engine(workers=1, concurrency=2)
+    job = _create(world, plants, LONG_CHARGE, deadline=timezone.now() + timedelta(seconds=6))
+    wait_job_finished(job, timeout_s=60)
+
+    assert job.state == DispatchJob.State.TIMED_OUT
+    stops = VendorRequest.objects.filter(job=job, purpose=VendorRequest.Purpose.STOP)
+    wait_for(
+        lambda: stops.exists() and all(r.state == R.SENT for r in stops.all()),
+        timeout_s=60,
+        message="the deadline's stop sent",
+    )
+    tasks = DispatchTask.objects.filter(job=job)
+    assert set(tasks.values_list("state", flat=True)) == {T.TIMED_OUT}  # stopped, still not done in time
+    assert set(tasks.values_list("vendor_message", flat=True)) == {"no result before the deadline; stopped"}
+    for plant in plants:  # the 24 h charge, then the vendor's stop (NBI V7 9.3.4 dispatchSwitch 0)
+        assert _switches(huawei_sim, plant.plant_code) == [1, 0]
+        assert huawei_sim.control.plant(plant.plant_code)["battery"]["powerW"] == 0
+
+
 @pytest.mark.django_db(transaction=True)
 def test_a_conflicting_command_is_refused_with_409_naming_the_plants_and_writes_nothing(world, huawei_sim):
     from vpp.errors import DomainError
