@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(os.environ.get("VPP_VAR_DIR") or ROOT / "var")  # as vpp.settings reads it
 WEB_ADDR = os.environ.get("VPP_WEB_ADDR", "127.0.0.1:8000")
 SIMULATORS = {
     # vendor: (module, port, extra args)
@@ -34,7 +35,7 @@ def _manage(*args: str) -> subprocess.CompletedProcess:
 
 def _start(name: str, cmd: list[str], log_dir: Path) -> subprocess.Popen:
     log = (log_dir / f"{name}.log").open("w")
-    print(f"  {name:<8} {' '.join(cmd[1:])}  (log: var/log/{name}.log)")
+    print(f"  {name:<8} {' '.join(cmd[1:])}  (log: {log_dir / name}.log)")
     return subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
 
 
@@ -51,7 +52,7 @@ def _wait_listening(proc: subprocess.Popen, log_path: Path, timeout_s: float = 6
 
 
 def main() -> None:
-    log_dir = ROOT / "var" / "log"
+    log_dir = VAR_DIR / "log"
     log_dir.mkdir(parents=True, exist_ok=True)
     procs: list[subprocess.Popen] = []
 
@@ -69,7 +70,7 @@ def main() -> None:
     signal.signal(signal.SIGINT, stop_all)
     signal.signal(signal.SIGTERM, stop_all)
 
-    print("Migrating the SQLite database under var/ ...")
+    print(f"Migrating the SQLite database under {VAR_DIR} ...")
     _manage("migrate", "--noinput", "-v", "0")
 
     print("Starting:")
@@ -123,7 +124,7 @@ def main() -> None:
     while True:
         for proc in procs:
             if proc.poll() is not None:
-                print(f"a process exited with {proc.returncode}: see var/log/; stopping")
+                print(f"a process exited with {proc.returncode}: see {log_dir}; stopping")
                 stop_all()
         time.sleep(1)
 
