@@ -345,6 +345,9 @@ class VendorAdapter(Protocol):
 
     vendor: VendorName
     account: AccountConfig
+    parallel_requests: int | None
+    """How many send() calls of this account are worth making at once: 1 where the vendor limits commands
+    per account (the calls would only queue at the limiter), None where it sets no per-account limit."""
 
     def supports(self, kind: CommandKind) -> bool: ...
 

@@ -172,8 +172,13 @@ CELERY_BEAT_SCHEDULE: dict = {
 DISPATCH_SWEEP_S = env_float("DISPATCH_SWEEP_S", 3.0, minimum=0.2)
 DISPATCH_LANE_BUDGET_S = env_float("DISPATCH_LANE_BUDGET_S", 20.0, minimum=0.5)
 # A claimed request not answered within this is re-sent (same request_id) by another worker; it must
-# outlast one adapter call: VENDOR_MAX_WAIT_S plus the adapter's own retries of VENDOR_HTTP_TIMEOUT_S.
+# outlast one adapter call: VENDOR_MAX_WAIT_S plus the adapter's own retries of VENDOR_HTTP_TIMEOUT_S, and
+# stay under 0.8 x Growatt's 5-minute repeat window (240 s), inside which a re-sent setting's 10012 proves
+# the dead worker's call landed (vendors/growatt/calls.py).
 DISPATCH_SEND_LEASE_S = env_float("DISPATCH_SEND_LEASE_S", 150.0, minimum=1)
+# Requests a send lane has on their way at once for an account whose vendor sets no per-account limit
+# (Growatt: one plant a request). 1 on SQLite, which takes one writer at a time.
+DISPATCH_SEND_THREADS = env_int("DISPATCH_SEND_THREADS", 8, minimum=1)
 DISPATCH_SEND_MAX_ATTEMPTS = env_int("DISPATCH_SEND_MAX_ATTEMPTS", 6, minimum=1)
 DISPATCH_RETRY_BASE_S = env_float("DISPATCH_RETRY_BASE_S", 2.0, minimum=0)
 DISPATCH_RETRY_MAX_S = env_float("DISPATCH_RETRY_MAX_S", 60.0, minimum=0)

@@ -15,6 +15,7 @@ import functools
 import logging
 import random
 import re
+import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -34,6 +35,7 @@ from dispatch.engine.rows import update_rows
 from dispatch.engine.targets import plant_targets
 from dispatch.models import DispatchJob, DispatchLane, DispatchTask, VendorRequest
 from fleets.adapters import adapter_for, call_context
+from fleets.models import VendorAccount
 from vendors import base
 from vendors.errors import AuthFailed, RateLimited, SessionExpired, TransientError, VendorRejected
 
@@ -111,6 +113,7 @@ def _backoff_s(attempts: int) -> float:
     return min(base_s, settings.DISPATCH_RETRY_MAX_S) * random.uniform(0.8, 1.2)
 
 
+@transaction.atomic
 def _release(request: VendorRequest, *, delay_s: float, error: str, count_attempt: bool = True) -> None:
     """Back to pending (same request_id) to be sent again after `delay_s`."""
     now = timezone.now()
@@ -125,6 +128,7 @@ def _release(request: VendorRequest, *, delay_s: float, error: str, count_attemp
         DispatchTask.objects.filter(request=request, state=T.SENDING).update(state=T.PENDING)
 
 
+@transaction.atomic
 def _fail(request: VendorRequest, *, code: str, message: str, task_state: str) -> None:
     """The request is over: its tasks end `task_state` with the vendor's code (stopped tasks run on)."""
     now = timezone.now()
@@ -254,9 +258,6 @@ def _apply_send(
             "vendor_code": (r.vendor_code or "")[:32],
             "vendor_message": (r.message or "")[:500],
         }
-    sending = (T.SENDING,)
-    for state, rows in ended.items():
-        update_rows(DispatchTask, sending, rows, {"state": state, "sent_at": now, "finished_at": now})
     next_poll = None
     if accepted:
         slowest = max(row["expected_done_at"] for row in accepted.values())
@@ -268,22 +269,31 @@ def _apply_send(
             refresh=refresh,
             clock_speed=speed,
         )
-        update_rows(
-            DispatchTask,
-            sending,
-            accepted,
-            {"state": T.ACCEPTED, "sent_at": now, "timeout_at": timeout_at, "next_poll_at": next_poll},
+    # The request and its tasks change together: a worker killed in between would leave accepted tasks
+    # under a request still `sending`, which the re-send finds empty and cancels, and nothing polls them.
+    with transaction.atomic():
+        recorded = _mine(request).update(
+            state=R.SENT,
+            sent_at=now,
+            lease_until=None,
+            last_error="",
+            vendor_request_id=(result.vendor_request_id or "")[:64],
+            next_poll_at=next_poll,
         )
-    _mine(request).update(
-        state=R.SENT,
-        sent_at=now,
-        lease_until=None,
-        last_error="",
-        vendor_request_id=(result.vendor_request_id or "")[:64],
-        next_poll_at=next_poll,
-    )
-    if ended:
-        job_finish_if_done(job.pk)
+        if not recorded:  # our lease ran out and another attempt took the request over: it records
+            return
+        sending = (T.SENDING,)
+        for state, rows in ended.items():
+            update_rows(DispatchTask, sending, rows, {"state": state, "sent_at": now, "finished_at": now})
+        if accepted:
+            update_rows(
+                DispatchTask,
+                sending,
+                accepted,
+                {"state": T.ACCEPTED, "sent_at": now, "timeout_at": timeout_at, "next_poll_at": next_poll},
+            )
+        if ended:
+            job_finish_if_done(job.pk)
     if (
         next_poll is not None
         and (wait_s := (next_poll - timezone.now()).total_seconds()) <= POLL_KICK_HORIZON_S
@@ -326,16 +336,20 @@ def _apply_stop(request: VendorRequest, tasks: list[DispatchTask], result, answe
             stopped.append(task.pk)
         else:
             refused[task.pk] = {"vendor_message": f"stop refused: {r.vendor_code or ''} {r.message}"[:500]}
-    DispatchTask.objects.filter(pk__in=stopped, state__in=DispatchTask.RUNNING_STATES).update(
-        state=T.CANCELLED, finished_at=now, vendor_message="stopped"
-    )
-    DispatchTask.objects.filter(pk__in=stopped, state=T.TIMED_OUT).update(
-        vendor_message="no result before the deadline; stopped"
-    )
-    update_rows(DispatchTask, STOP_TARGET_STATES, refused, {})
-    _mine(request).update(state=R.SENT, sent_at=now, lease_until=None, last_error="", next_poll_at=None)
-    for job_id in {t.job_id for t in tasks}:
-        job_finish_if_done(job_id)
+    with transaction.atomic():  # the request and its tasks together, as in _apply_send
+        if not _mine(request).update(
+            state=R.SENT, sent_at=now, lease_until=None, last_error="", next_poll_at=None
+        ):
+            return  # another attempt took the request over: it records
+        DispatchTask.objects.filter(pk__in=stopped, state__in=DispatchTask.RUNNING_STATES).update(
+            state=T.CANCELLED, finished_at=now, vendor_message="stopped"
+        )
+        DispatchTask.objects.filter(pk__in=stopped, state=T.TIMED_OUT).update(
+            vendor_message="no result before the deadline; stopped"
+        )
+        update_rows(DispatchTask, STOP_TARGET_STATES, refused, {})
+        for job_id in {t.job_id for t in tasks}:
+            job_finish_if_done(job_id)
 
 
 # --- the lane --------------------------------------------------------------------------------------------
@@ -377,11 +391,24 @@ class Applier:
 
 
 def send_lane_run(*, account_id: int, budget_s: float | None = None) -> float | None:
-    """Send this account's due requests one after the other for up to `budget_s` (the shared limiter
-    paces the calls). Returns the countdown for the lane's next run, or None (see lanes.lane_run)."""
+    """Send this account's due requests for up to `budget_s` (the shared limiter paces the calls): one
+    after the other, or `lane_threads` at once where the vendor allows it. Returns the countdown for the
+    lane's next run, or None (see lanes.lane_run)."""
+    budget_s = settings.DISPATCH_LANE_BUDGET_S if budget_s is None else budget_s
+    threads = lane_threads(account_id)
+    if threads > 1:
+        step = functools.partial(_send_in_parallel, account_id, threads, time.monotonic() + budget_s)
+        return lane_run(
+            account_id=account_id,
+            kind=DispatchLane.Kind.SEND,
+            lease_s=settings.DISPATCH_SEND_LEASE_S,
+            budget_s=budget_s,
+            step=step,
+            next_due_in_s=lambda: next_due_in_s(account_id=account_id),
+        )
     applier = Applier()
 
-    def step() -> tuple[bool, float | None]:
+    def one_step() -> tuple[bool, float | None]:
         request = request_claim_next(account_id=account_id)
         if request is None:
             return False, None
@@ -392,13 +419,50 @@ def send_lane_run(*, account_id: int, budget_s: float | None = None) -> float | 
             account_id=account_id,
             kind=DispatchLane.Kind.SEND,
             lease_s=settings.DISPATCH_SEND_LEASE_S,
-            budget_s=settings.DISPATCH_LANE_BUDGET_S if budget_s is None else budget_s,
-            step=step,
+            budget_s=budget_s,
+            step=one_step,
             next_due_in_s=lambda: next_due_in_s(account_id=account_id),
             before_release=applier.close,
         )
     finally:
         applier.close()
+
+
+def lane_threads(account_id: int) -> int:
+    """How many requests the account's send lane has on their way at once (DISPATCH_SEND_THREADS, where the
+    account's adapter sets no limit of its own; 1 on SQLite, which takes one writer at a time)."""
+    if connection.vendor == "sqlite":
+        return 1
+    account = VendorAccount.objects.filter(pk=account_id).first()
+    if account is None:
+        return 1
+    allowed = adapter_for(account).parallel_requests
+    wanted = settings.DISPATCH_SEND_THREADS
+    return max(1, wanted if allowed is None else min(allowed, wanted))
+
+
+def _send_in_parallel(account_id: int, threads: int, stop_at: float) -> tuple[bool, float | None]:
+    """One lane step: `threads` threads each claim, send and record the account's due requests until none
+    is due or the budget is spent. A rate-limited request waits on its own (its not_before) while the
+    others go on: this vendor's limits are per identical request, not per account."""
+
+    def sender() -> bool:
+        sent_any = False
+        try:
+            while time.monotonic() < stop_at:
+                request = request_claim_next(account_id=account_id)
+                if request is None:
+                    break
+                sent_any = True
+                vendor_request_send(request=request)
+        finally:
+            connections.close_all()  # this thread's own connections
+        return sent_any
+
+    with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="dispatch-send") as pool:
+        futures = [pool.submit(sender) for _ in range(threads)]
+        did_work = any([future.result() for future in futures])
+    return did_work, None
 
 
 def next_due_in_s(*, account_id: int, horizon_s: float | None = None) -> float | None:

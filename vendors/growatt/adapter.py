@@ -83,6 +83,9 @@ class GrowattAdapter(GrowattCalls):
     """One Growatt API token. Thread-safe; every process builds its own (``vendors.registry``)."""
 
     vendor = VendorName.GROWATT
+    # Growatt OpenAPI v1 documents no call limits; the repeat rule is per identical request (calls.py), and
+    # a command is one plant's few storageSet calls: many plants' commands may be on their way at once.
+    parallel_requests = None
 
     # --- the protocol --------------------------------------------------------------------------------------
 

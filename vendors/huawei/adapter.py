@@ -80,6 +80,8 @@ class HuaweiAdapter:
     """One Huawei northbound account. Safe to share between threads; every process makes its own."""
 
     vendor = VendorName.HUAWEI
+    # chargeAndDischarge and the other commands are limited per account (NBI V7 9.3.4, 9.6.1): one at a time.
+    parallel_requests = 1
 
     def __init__(
         self,

@@ -30,6 +30,7 @@ DURATION_MIN = 30  # 3 s of real time at the simulators' speed 600
 # The issue's crash scenario is a 2,000-plant job: 1,970 Huawei plants (10 requests of at most 100 per
 # account, NBI V7 9.3.4) and 30 Growatt plants (one request each).
 HUAWEI_PLANTS, GROWATT_PLANTS = 1970, 30
+GROWATT_KILL_SPEED = 20.0
 
 
 @pytest.fixture(scope="module")
@@ -61,13 +62,13 @@ def big_huawei_sim(big_huawei_sim_process) -> HuaweiSimHandle:
     )
 
 
-def _duration_charge(world, plants):
+def _duration_charge(world, plants, minutes: int = DURATION_MIN):
     job, _ = dispatch_job_create(
         organization=world.organization,
         created_by=None,
         command_kind="charge_discharge",
-        params={"action": "charge", "control": "duration", "duration_min": DURATION_MIN},
-        command=ChargeDischarge(action="charge", control="duration", duration_min=DURATION_MIN),
+        params={"action": "charge", "control": "duration", "duration_min": minutes},
+        command=ChargeDischarge(action="charge", control="duration", duration_min=minutes),
         plant_ids=[p.pk for p in plants],
     )
     return job
@@ -111,6 +112,12 @@ def test_a_worker_killed_mid_job_loses_no_command_and_sends_none_twice(
 ):
     huawei_sim = big_huawei_sim
     huawei = add_huawei(world, huawei_sim, plants=HUAWEI_PLANTS)
+    # A Growatt setting in flight when its worker dies is re-sent after the lease, and its 10012 repeat
+    # says it landed: that needs the re-send inside Growatt's 5-minute window, as it is in production (a
+    # 150 s lease against 300 s). At speed 600 the window would be 0.5 s of ours against this test's 8 s
+    # lease, so the Growatt clock runs at 20 here: a 15 s window.
+    growatt_sim.control.set_speed(GROWATT_KILL_SPEED)
+    growatt_sim.speed = GROWATT_KILL_SPEED
     growatt = add_growatt(world, growatt_sim, plants=GROWATT_PLANTS)
     # Slow answers, so the kill lands while vendor calls are in flight. (Whether the vendor carried out a
     # call whose client died, the re-send is the same request: test_faults shows the duplicate answer.)
@@ -118,7 +125,7 @@ def test_a_worker_killed_mid_job_loses_no_command_and_sends_none_twice(
     growatt_sim.control.set_faults(latency_ms=200, paths=["storageSet"])
     [doomed] = start_engine(workers=1, concurrency=3)
 
-    job = _duration_charge(world, huawei + growatt)
+    job = _duration_charge(world, huawei + growatt, minutes=5)  # 15 s of ours for Growatt at speed 20
     assert job.task_count == 2000
     wait_for(
         lambda: (
