@@ -29,15 +29,12 @@ Printed, as ratios measured in this run:
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 import tempfile
 import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
 DB_NAME = "vpp_bench_dispatch"
 PG = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432")
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
@@ -84,6 +81,7 @@ django.setup()
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 
+from bench.harness import Engine, wait  # noqa: E402
 from dispatch.models import DispatchJob, DispatchTask  # noqa: E402
 from dispatch.services import dispatch_job_create  # noqa: E402
 from fleets.models import Organization, Plant, Vendor, VendorAccount  # noqa: E402
@@ -116,55 +114,6 @@ RUNS = [
     Run("one", 2_000, SPEED, 10, "one worker process", workers=1, concurrency=1),
     Run("two", 2_000, SPEED, 10, "two worker processes", workers=2, concurrency=1),
 ]
-
-
-class Engine:
-    """`workers` celery workers (prefork, `concurrency` each) and one beat, as separate processes."""
-
-    def __init__(self, logdir: Path, workers: int, concurrency: int) -> None:
-        self.procs: list[subprocess.Popen] = []
-        base = [sys.executable, "-m", "celery", "-A", "vpp"]
-        for n in range(workers):
-            cmd = [*base, "worker", "-n", f"bench{n}@%h", f"--concurrency={concurrency}", "--pool=prefork",
-                   "-Q", "default,dispatch,poll", "--without-gossip", "--without-mingle",
-                   "--loglevel=WARNING"]  # fmt: skip
-            self.procs.append(self._start(cmd, logdir / f"worker{n}.log"))
-        self.workers = list(self.procs)
-        self.procs.append(self._start([*base, "beat", "-s", str(logdir / "beat"), "--loglevel=WARNING"],
-                                      logdir / "beat.log"))  # fmt: skip
-        time.sleep(6)  # workers ready (banner, broker connection, pool forked)
-
-    @staticmethod
-    def _start(cmd: list[str], log: Path) -> subprocess.Popen:
-        return subprocess.Popen(
-            cmd, cwd=ROOT, stdout=log.open("w"), stderr=subprocess.STDOUT, start_new_session=True
-        )
-
-    def peak_rss_mb(self) -> float:
-        """The largest VmHWM (peak resident set) of any worker process, pool children included."""
-        peak = 0
-        for worker in self.workers:
-            pids = [worker.pid]
-            children = Path(f"/proc/{worker.pid}/task/{worker.pid}/children")
-            if children.exists():
-                pids += [int(p) for p in children.read_text().split()]
-            for pid in pids:
-                status = Path(f"/proc/{pid}/status")
-                if status.exists():
-                    for line in status.read_text().splitlines():
-                        if line.startswith("VmHWM:"):
-                            peak = max(peak, int(line.split()[1]))
-        return peak / 1024
-
-    def stop(self) -> None:
-        for proc in self.procs:
-            if proc.poll() is None:
-                os.killpg(proc.pid, 15)
-        for proc in self.procs:
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, 9)
 
 
 def build_world(
@@ -206,15 +155,6 @@ def build_world(
             break
     Plant.objects.bulk_create(plants, batch_size=2000)
     return org, [p.pk for p in plants]
-
-
-def wait(predicate, timeout_s: float, interval_s: float = 0.02):
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if value := predicate():
-            return value
-        time.sleep(interval_s)
-    raise TimeoutError("bench: timed out")
 
 
 def run_job(control: HuaweiSimControl, base_url: str, run: Run) -> dict:

@@ -1,0 +1,79 @@
+"""What the engine benchmarks share: Celery worker and beat processes, and a polling wait.
+
+Import it after the benchmark has set its environment (DATABASE_URL, broker, ...): the processes inherit it.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+class Engine:
+    """`workers` celery workers (prefork, `concurrency` each) and one beat, as separate processes."""
+
+    def __init__(
+        self, logdir: Path, workers: int, concurrency: int, env: dict[str, str] | None = None
+    ) -> None:
+        self.env = {**os.environ, **(env or {})}
+        self.procs: list[subprocess.Popen] = []
+        base = [sys.executable, "-m", "celery", "-A", "vpp"]
+        for n in range(workers):
+            cmd = [*base, "worker", "-n", f"bench{n}@%h", f"--concurrency={concurrency}", "--pool=prefork",
+                   "-Q", "default,dispatch,poll", "--without-gossip", "--without-mingle",
+                   "--loglevel=WARNING"]  # fmt: skip
+            self.procs.append(self._start(cmd, logdir / f"worker{n}.log"))
+        self.workers = list(self.procs)
+        self.procs.append(self._start([*base, "beat", "-s", str(logdir / "beat"), "--loglevel=WARNING"],
+                                      logdir / "beat.log"))  # fmt: skip
+        time.sleep(6)  # workers ready (banner, broker connection, pool forked)
+
+    def _start(self, cmd: list[str], log: Path) -> subprocess.Popen:
+        return subprocess.Popen(
+            cmd,
+            cwd=ROOT,
+            env=self.env,
+            stdout=log.open("w"),
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+    def peak_rss_mb(self) -> float:
+        """The largest VmHWM (peak resident set) of any worker process, pool children included."""
+        peak = 0
+        for worker in self.workers:
+            pids = [worker.pid]
+            children = Path(f"/proc/{worker.pid}/task/{worker.pid}/children")
+            if children.exists():
+                pids += [int(p) for p in children.read_text().split()]
+            for pid in pids:
+                status = Path(f"/proc/{pid}/status")
+                if status.exists():
+                    for line in status.read_text().splitlines():
+                        if line.startswith("VmHWM:"):
+                            peak = max(peak, int(line.split()[1]))
+        return peak / 1024
+
+    def stop(self) -> None:
+        for proc in self.procs:
+            if proc.poll() is None:
+                os.killpg(proc.pid, 15)
+        for proc in self.procs:
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, 9)
+
+
+def wait(predicate, timeout_s: float, interval_s: float = 0.02):
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if value := predicate():
+            return value
+        time.sleep(interval_s)
+    raise TimeoutError("bench: timed out")
