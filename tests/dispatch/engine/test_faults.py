@@ -47,18 +47,24 @@ def test_a_job_ends_correctly_through_5xx_drops_session_expiry_and_a_407_burst(
     growatt_sim.control.set_faults(**faults)
     start_engine(workers=1, concurrency=3, env={"DISPATCH_SEND_MAX_ATTEMPTS": str(MAX_ATTEMPTS)})
 
+    # A 407 burst: the vendor's clock stands still, so by its count the minute our limiter waits out between
+    # an account's two requests never passes, and it refuses the second (NBI V7 1.3 traffic limiting) until
+    # the clock moves again. Stalled from the start, so no account's second request can slip through first.
+    huawei_sim.control.set_speed(0)
     job = _charge(world, huawei + growatt)
     wait_for(
         lambda: VendorRequest.objects.filter(job=job, state=R.SENT, vendor_account__vendor="huawei").exists(),
         timeout_s=60,
-        interval_s=0.05,
+        interval_s=0.02,
         message="the first Huawei request to be sent",
     )
     huawei_sim.control.expire_sessions()  # every Huawei session token is gone (failCode 305)
-    # A 407 burst: the vendor's clock stalls, so by its count the minute our limiter waited out has not
-    # passed, and it refuses every call past the first of each window (NBI V7 1.3 traffic limiting).
-    huawei_sim.control.set_speed(0)
-    time.sleep(1.5)
+    wait_for(
+        lambda: VendorCall.objects.filter(context__job=job.pk, vendor_code="407").exists(),
+        timeout_s=60,
+        interval_s=0.02,
+        message="the vendor's first 407",
+    )
     huawei_sim.control.set_speed(huawei_sim.speed)
     time.sleep(1)
     huawei_sim.control.clear_faults()
