@@ -31,12 +31,10 @@ from __future__ import annotations
 import os
 import tempfile
 import time
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
 DB_NAME = "vpp_bench_dispatch"
-PG = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432")
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
 PLANTS = 10_000
 SMALL = 1_000
@@ -46,42 +44,16 @@ DURATION_MIN = 60
 BATCH = 100
 WORKERS = 2
 CONCURRENCY = 6
-ENV = {
-    "DATABASE_URL": f"{PG}/{DB_NAME}",
-    "REDIS_URL": REDIS_URL,
-    "CELERY_BROKER_URL": REDIS_URL,
-    "VENDOR_RATE_LIMITER_URL": REDIS_URL,
-    "VENDOR_STATE_URL": REDIS_URL,
-    "VENDOR_KEY_PREFIX": f"bench-{uuid.uuid4().hex[:8]}",
-    "DISPATCH_SWEEP_S": "0.5",
-    "DISPATCH_LANE_BUDGET_S": "30",
-    "VENDOR_MAX_WAIT_S": "5",
-    "VENDOR_HTTP_TIMEOUT_S": "10",
-    "LOG_LEVEL": "WARNING",
-    "PYTHONUNBUFFERED": "1",
-}
-os.environ.update(ENV)
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "vpp.settings")
 
+from bench.harness import Engine, setup_django, wait  # noqa: E402
 
-def _recreate_database() -> None:
-    import psycopg
-
-    with psycopg.connect(f"{PG}/postgres", autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
-        conn.execute(f"CREATE DATABASE {DB_NAME}")
-
-
-_recreate_database()
-
-import django  # noqa: E402
-
-django.setup()
+setup_django(
+    DB_NAME, REDIS_URL, DISPATCH_LANE_BUDGET_S="30", VENDOR_MAX_WAIT_S="5", VENDOR_HTTP_TIMEOUT_S="10"
+)
 
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 
-from bench.harness import Engine, wait  # noqa: E402
 from dispatch.models import DispatchJob, DispatchTask  # noqa: E402
 from dispatch.services import dispatch_job_create  # noqa: E402
 from fleets.models import Organization, Plant, Vendor, VendorAccount  # noqa: E402

@@ -22,49 +22,22 @@ import collections
 import os
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
 DB_NAME = "vpp_bench_growatt_engine"
-PG = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432")
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/13")
 PLANTS = 240
 SPEED = 600.0
 LATENCY_MS = 150
 THREADS = 8
-ENV = {
-    "DATABASE_URL": f"{PG}/{DB_NAME}",
-    "REDIS_URL": REDIS_URL,
-    "CELERY_BROKER_URL": REDIS_URL,
-    "VENDOR_RATE_LIMITER_URL": REDIS_URL,
-    "VENDOR_STATE_URL": REDIS_URL,
-    "VENDOR_KEY_PREFIX": f"bench-{uuid.uuid4().hex[:8]}",
-    "DISPATCH_SWEEP_S": "0.5",
-    "LOG_LEVEL": "WARNING",
-    "PYTHONUNBUFFERED": "1",
-}
-os.environ.update(ENV)
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "vpp.settings")
 
+from bench.harness import Engine, setup_django, wait  # noqa: E402
 
-def _recreate_database() -> None:
-    import psycopg
-
-    with psycopg.connect(f"{PG}/postgres", autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
-        conn.execute(f"CREATE DATABASE {DB_NAME}")
-
-
-_recreate_database()
-
-import django  # noqa: E402
-
-django.setup()
+setup_django(DB_NAME, REDIS_URL)
 
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 
-from bench.harness import Engine, wait  # noqa: E402
 from dispatch.models import DispatchJob, DispatchTask  # noqa: E402
 from dispatch.services import dispatch_job_create  # noqa: E402
 from fleets.models import Device, Organization, Plant, Vendor, VendorAccount  # noqa: E402

@@ -1,6 +1,7 @@
-"""What the engine benchmarks share: Celery worker and beat processes, and a polling wait.
+"""What the engine benchmarks share: a fresh database and environment, Celery worker and beat processes,
+and a polling wait.
 
-Import it after the benchmark has set its environment (DATABASE_URL, broker, ...): the processes inherit it.
+``setup_django`` first (it sets the environment the worker processes inherit, then Django), models after.
 """
 
 from __future__ import annotations
@@ -9,9 +10,38 @@ import os
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+PG = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432")
+
+
+def setup_django(db_name: str, redis_url: str, **env: str) -> None:
+    """Drop and create ``db_name`` on BENCH_PG_URL, point this process (and the ones it starts) at it and
+    at ``redis_url`` for broker, limiter and vendor state under a fresh key prefix, then django.setup()."""
+    import django
+    import psycopg
+
+    with psycopg.connect(f"{PG}/postgres", autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {db_name} WITH (FORCE)")
+        conn.execute(f"CREATE DATABASE {db_name}")
+    os.environ.update(
+        {
+            "DATABASE_URL": f"{PG}/{db_name}",
+            "REDIS_URL": redis_url,
+            "CELERY_BROKER_URL": redis_url,
+            "VENDOR_RATE_LIMITER_URL": redis_url,
+            "VENDOR_STATE_URL": redis_url,
+            "VENDOR_KEY_PREFIX": f"bench-{uuid.uuid4().hex[:8]}",
+            "DISPATCH_SWEEP_S": "0.5",
+            "LOG_LEVEL": "WARNING",
+            "PYTHONUNBUFFERED": "1",
+            **env,
+        }
+    )
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "vpp.settings")
+    django.setup()
 
 
 class Engine:

@@ -398,14 +398,7 @@ def send_lane_run(*, account_id: int, budget_s: float | None = None) -> float | 
     threads = lane_threads(account_id)
     if threads > 1:
         step = functools.partial(_send_in_parallel, account_id, threads, time.monotonic() + budget_s)
-        return lane_run(
-            account_id=account_id,
-            kind=DispatchLane.Kind.SEND,
-            lease_s=settings.DISPATCH_SEND_LEASE_S,
-            budget_s=budget_s,
-            step=step,
-            next_due_in_s=lambda: next_due_in_s(account_id=account_id),
-        )
+        return _send_lane(account_id, budget_s, step)
     applier = Applier()
 
     def one_step() -> tuple[bool, float | None]:
@@ -415,17 +408,21 @@ def send_lane_run(*, account_id: int, budget_s: float | None = None) -> float | 
         return True, vendor_request_send(request=request, defer=applier).retry_after_s
 
     try:
-        return lane_run(
-            account_id=account_id,
-            kind=DispatchLane.Kind.SEND,
-            lease_s=settings.DISPATCH_SEND_LEASE_S,
-            budget_s=budget_s,
-            step=one_step,
-            next_due_in_s=lambda: next_due_in_s(account_id=account_id),
-            before_release=applier.close,
-        )
+        return _send_lane(account_id, budget_s, one_step, before_release=applier.close)
     finally:
         applier.close()
+
+
+def _send_lane(account_id: int, budget_s: float, step, before_release=None) -> float | None:
+    return lane_run(
+        account_id=account_id,
+        kind=DispatchLane.Kind.SEND,
+        lease_s=settings.DISPATCH_SEND_LEASE_S,
+        budget_s=budget_s,
+        step=step,
+        next_due_in_s=lambda: next_due_in_s(account_id=account_id),
+        before_release=before_release,
+    )
 
 
 def lane_threads(account_id: int) -> int:
