@@ -82,9 +82,9 @@ def tasks_stop(
 
 def tasks_stop_past_deadline(overdue, *, now) -> dict[int, VendorRequest]:
     """Stop requests for the running charge/discharge tasks among `overdue` (a queryset) whose job's
-        deadline has passed: the operator wanted them done by then, and a battery left charging or discharging
-        past it is what a deadline is there to prevent. A task past the vendor's own 24 h bound (NBI V7 9.3.5)
-        has been ended by the vendor already and gets none. Ends the picked tasks timed_out (the stop's answer
+    deadline has passed: the operator wanted them done by then, and a battery left charging or discharging
+    past it is what a deadline is there to prevent. A task past the vendor's own 24 h bound (NBI V7 9.3.5)
+    has been ended by the vendor already and gets none. Ends the picked tasks timed_out (the stop's answer
     completes their message); the caller times out the rest of `overdue`."""
     picked = list(
         overdue.filter(
