@@ -295,8 +295,9 @@ def _batches(job: DispatchJob, targets: list[tuple[int, int]], *, now):
 
 @transaction.atomic
 def dispatch_job_cancel(*, job: DispatchJob, by) -> DispatchJob:
-    """Stop what can be stopped (a stop request for accepted charge/discharge tasks), cancel what was not
-    sent yet; the rest (instant settings already applied, requests in flight) end as they end."""
+    """Stop what can be stopped (a stop request for charge/discharge tasks the vendor has or may have: one
+    in flight is stopped once its answer is in), cancel what was not sent yet; instant settings already
+    applied or in flight end as they end."""
     job = DispatchJob.objects.select_for_update().get(pk=job.pk)
     if job.state not in DispatchJob.OPEN_STATES:
         raise DomainError("finished", f"The job has already finished ({job.state}).", http_status=409)

@@ -34,8 +34,10 @@ def new_request_id() -> str:
     return str(secrets.randbelow(2**63 - 2**40) + 2**40)
 
 
-def _stoppable(job: DispatchJob) -> bool:
-    return job.command_kind in STOPPABLE_KINDS and not is_stop(command_from_json(job.command))
+def _stoppable_job_ids(job_ids: Iterable[int]) -> set[int]:
+    """Those of the jobs whose tasks can be stopped: charges and discharges (a stop itself cannot)."""
+    jobs = DispatchJob.objects.filter(pk__in=set(job_ids), command_kind__in=STOPPABLE_KINDS)
+    return {job.pk for job in jobs.only("pk", "command") if not is_stop(command_from_json(job.command))}
 
 
 def _possibly_sent() -> Q:
@@ -63,12 +65,12 @@ def tasks_stop(
         .order_by("vendor_account_id", "job_id", "pk")
         .values_list("pk", "job_id", "vendor_account_id", "state", "request")
     )
-    jobs = {j.pk: j for j in DispatchJob.objects.filter(pk__in={row[1] for row in picked})}
+    stoppable = _stoppable_job_ids(row[1] for row in picked)
     groups: dict[tuple[int, int, int | None], list[int]] = defaultdict(list)
     instant: list[int] = []
     for pk, job_id, account_id, state, command_request in picked:
         running = state in DispatchTask.RUNNING_STATES
-        if _stoppable(jobs[job_id]):
+        if job_id in stoppable:
             groups[(job_id, account_id, None if running else command_request)].append(pk)
         elif running:
             instant.append(pk)
@@ -91,13 +93,12 @@ def tasks_stop_past_deadline(overdue, *, now) -> dict[int, VendorRequest]:
             state__in=DispatchTask.RUNNING_STATES,
             stop_request__isnull=True,
             job__deadline__lte=now,
-            job__command_kind__in=STOPPABLE_KINDS,
         ).values_list("pk", "job_id", "vendor_account_id")
     )
-    jobs = {j.pk: j for j in DispatchJob.objects.filter(pk__in={job_id for _, job_id, _ in picked})}
+    stoppable = _stoppable_job_ids(job_id for _, job_id, _ in picked)
     groups: dict[tuple[int, int, int | None], list[int]] = defaultdict(list)
     for pk, job_id, account_id in picked:
-        if _stoppable(jobs[job_id]):
+        if job_id in stoppable:
             groups[(job_id, account_id, None)].append(pk)
     stops = stops_create(groups)
     DispatchTask.objects.filter(
