@@ -27,6 +27,7 @@ from rest_framework.exceptions import ValidationError as DRFValidationError
 from dispatch import commands, selectors, services
 from dispatch.models import DispatchJob, DispatchTask, VendorRequest
 from fleets import admin as fleets_admin  # noqa: F401 - registers the Plant and Fleet admins we extend
+from fleets.admin_access import OrganizationScopedAdmin, OrganizationScopedInline
 from fleets.models import Fleet, Plant
 from vendors.base import CommandKind
 from vpp.errors import DomainError, _flatten
@@ -58,7 +59,7 @@ class FirstTasksFormSet(BaseInlineFormSet):
         return self._first_tasks
 
 
-class DispatchTaskInline(ReadOnlyAdminMixin, admin.TabularInline):
+class DispatchTaskInline(ReadOnlyAdminMixin, OrganizationScopedInline, admin.TabularInline):
     model = DispatchTask
     formset = FirstTasksFormSet
     extra = 0
@@ -86,7 +87,7 @@ def _tasks_url(job_id: int, **filters) -> str:
 
 
 @admin.register(DispatchJob)
-class DispatchJobAdmin(admin.ModelAdmin):
+class DispatchJobAdmin(OrganizationScopedAdmin, admin.ModelAdmin):
     list_display = ["id", "command_kind", "state", "organization", "created_by", "task_count", "created_at"]
     list_filter = ["state", "command_kind", "organization"]
     search_fields = ["=id", "idempotency_key", "created_by__username"]
@@ -170,7 +171,9 @@ class DispatchJobAdmin(admin.ModelAdmin):
 
 
 @admin.register(DispatchTask)
-class DispatchTaskAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class DispatchTaskAdmin(ReadOnlyAdminMixin, OrganizationScopedAdmin, admin.ModelAdmin):
+    organization_path = "job__organization"
+
     list_display = [
         "id",
         "job",
@@ -189,9 +192,11 @@ class DispatchTaskAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(VendorRequest)
-class VendorRequestAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class VendorRequestAdmin(ReadOnlyAdminMixin, OrganizationScopedAdmin, admin.ModelAdmin):
     """Each vendor call batch with OUR request identity, stored before it was sent. Read-only: the audit trail
     of what was sent is here and in Vendor calls (fleets.VendorCall, also read-only)."""
+
+    organization_path = "job__organization"
 
     list_display = [
         "request_id",

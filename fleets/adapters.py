@@ -73,6 +73,7 @@ def account_config(account: VendorAccount) -> AccountConfig:
         clock_speed=account.clock_speed,
         rate_limit_overrides=overrides,
         timeout_s=settings.VENDOR_HTTP_TIMEOUT_S,
+        allow_private_network=settings.VENDOR_URL_ALLOW_PRIVATE,
     )
 
 
@@ -92,6 +93,7 @@ def adapter_for(account: VendorAccount) -> VendorAdapter:
         config.username,
         config.secret,
         config.clock_speed,
+        config.allow_private_network,
         repr(sorted(config.rate_limit_overrides.items())),
     )
     with _lock:

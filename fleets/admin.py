@@ -3,6 +3,7 @@ from django.contrib import admin, messages
 from django.db import transaction
 
 from fleets import services
+from fleets.admin_access import OrganizationScopedAdmin, OrganizationScopedInline
 from fleets.models import (
     Device,
     Enrolment,
@@ -69,8 +70,9 @@ class VendorAccountForm(forms.ModelForm):
 
 
 @admin.register(VendorAccount)
-class VendorAccountAdmin(admin.ModelAdmin):
+class VendorAccountAdmin(OrganizationScopedAdmin, admin.ModelAdmin):
     form = VendorAccountForm
+    platform_only_fields = ("clock_speed",)  # a simulator knob; a huge value switches the limiter off
     list_display = [
         "name",
         "vendor",
@@ -93,14 +95,14 @@ class VendorAccountAdmin(admin.ModelAdmin):
         self.message_user(request, f"Sync queued for {queryset.count()} account(s).", messages.SUCCESS)
 
 
-class DeviceInline(admin.TabularInline):
+class DeviceInline(OrganizationScopedInline, admin.TabularInline):
     model = Device
     extra = 0
     fields = ["device_type", "dn", "sn", "model", "rated_power_w"]
 
 
 @admin.register(Plant)
-class PlantAdmin(admin.ModelAdmin):
+class PlantAdmin(OrganizationScopedAdmin, admin.ModelAdmin):
     list_display = [
         "plant_code",
         "name",
@@ -129,7 +131,9 @@ class PlantAdmin(admin.ModelAdmin):
 
 
 @admin.register(Device)
-class DeviceAdmin(admin.ModelAdmin):
+class DeviceAdmin(OrganizationScopedAdmin, admin.ModelAdmin):
+    organization_path = "plant__organization"
+
     list_display = ["dn", "sn", "device_type", "model", "plant"]
     list_filter = ["device_type", "plant__vendor_account__vendor"]
     search_fields = ["dn", "sn", "plant__plant_code", "plant__name"]
@@ -137,7 +141,7 @@ class DeviceAdmin(admin.ModelAdmin):
 
 
 @admin.register(Fleet)
-class FleetAdmin(admin.ModelAdmin):
+class FleetAdmin(OrganizationScopedAdmin, admin.ModelAdmin):
     list_display = ["name", "organization", "filter_enabled", "created_at"]
     list_filter = ["organization", "filter_enabled"]
     search_fields = ["name"]
@@ -163,8 +167,10 @@ class FleetAdmin(admin.ModelAdmin):
 
 
 @admin.register(VendorCall)
-class VendorCallAdmin(admin.ModelAdmin):
+class VendorCallAdmin(OrganizationScopedAdmin, admin.ModelAdmin):
     """The audit trail: every call sent to a vendor and who asked for it. Read-only."""
+
+    organization_path = "vendor_account__organization"
 
     list_display = [
         "created_at",
@@ -264,7 +270,7 @@ class EnrolmentAdminForm(forms.ModelForm):
         return cleaned
 
 
-class EnrolmentItemInline(admin.TabularInline):
+class EnrolmentItemInline(OrganizationScopedInline, admin.TabularInline):
     model = EnrolmentItem
     extra = 0
     can_delete = False
@@ -276,7 +282,7 @@ class EnrolmentItemInline(admin.TabularInline):
 
 
 @admin.register(Enrolment)
-class EnrolmentAdmin(admin.ModelAdmin):
+class EnrolmentAdmin(OrganizationScopedAdmin, admin.ModelAdmin):
     """Add = enrol (the form above); the run happens in a worker. Results are read-only."""
 
     list_display = ["pk", "vendor_account", "method", "state", "requested_by", "created_at", "finished_at"]

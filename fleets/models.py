@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
+from vendors import egress
+from vendors.errors import DestinationRefused
 from vpp.fields import EncryptedTextField
 
 
@@ -33,6 +36,15 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} in {self.organization} ({self.role})"
+
+
+def vendor_base_url_check(url: str) -> None:
+    """https to a host that resolves to public addresses only, unless VENDOR_URL_ALLOW_PRIVATE (the
+    simulators): Django's ValidationError on `base_url`, its code naming the rule (vendors/egress.py)."""
+    try:
+        egress.check_url(url, allow_private=settings.VENDOR_URL_ALLOW_PRIVATE)
+    except DestinationRefused as exc:
+        raise ValidationError({"base_url": ValidationError(exc.message, code=exc.code)}) from None
 
 
 class Vendor(models.TextChoices):
@@ -83,6 +95,11 @@ class VendorAccount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.get_vendor_display()})"
+
+    def clean(self) -> None:
+        super().clean()
+        if self.base_url:
+            vendor_base_url_check(self.base_url)
 
 
 class Plant(models.Model):

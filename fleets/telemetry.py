@@ -25,7 +25,14 @@ from fleets.discovery import lease_seconds
 from fleets.models import Plant, PlantTelemetry, VendorAccount
 from fleets.selectors import telemetry_due_plants
 from vendors.base import PlantKpi
-from vendors.errors import AuthFailed, RateLimited, TransientError, VendorError, VendorRejected
+from vendors.errors import (
+    AuthFailed,
+    DestinationRefused,
+    RateLimited,
+    TransientError,
+    VendorError,
+    VendorRejected,
+)
 
 log = logging.getLogger(__name__)
 
@@ -93,6 +100,8 @@ def telemetry_sync_account(*, account_id: int, max_calls: int | None = None) -> 
                     break
                 try:
                     kpis = adapter.realtime_kpis(codes)
+                except DestinationRefused:
+                    raise  # the account's URL, not this batch: no plant of it can be read
                 except VendorRejected as exc:
                     # This batch is refused (e.g. a plant no longer authorised, 20045): mark it asked so the
                     # other plants get their turn; the daily sync sorts the plant list out.

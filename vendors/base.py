@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal, Protocol, runtime_checkable
 
+from vendors import egress
 from vendors.errors import (  # noqa: F401 - re-exported: the error types are part of the interface
     AuthFailed,
     RateLimited,
@@ -49,6 +50,9 @@ class AccountConfig:
     clock_speed: float = 1.0  # a simulator's --speed: rate-limit windows are divided by it
     rate_limit_overrides: dict[str, list[tuple[int, float]]] = field(default_factory=dict)
     timeout_s: float = 30.0
+    # Plain http and non-public addresses allowed (the simulators on loopback; vendors.egress). By default
+    # what VENDOR_URL_ALLOW_PRIVATE says, so an account built without Django follows the same rule.
+    allow_private_network: bool = field(default_factory=egress.private_allowed_from_env)
 
 
 # --- what a command is sent to ---------------------------------------------------------------------------

@@ -40,3 +40,10 @@ class VendorRejected(VendorError):
         super().__init__(f"vendor code {code}: {message}" if message else f"vendor code {code}")
         self.code = str(code)
         self.message = message
+
+
+class DestinationRefused(VendorRejected):
+    """The account's base URL leads where vendor calls may not go: plain http, or a host that resolves to a
+    loopback, private, link-local or other non-public address (vendors.egress). Final like any rejection: a
+    person must fix the account's URL. ``code`` names the rule (``https_required``, ``non_public_address``,
+    ...)."""

@@ -16,6 +16,10 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+# The demo: embedded default keys allowed (vpp/settings.py) and vendor URLs to the simulators, plain http on
+# 127.0.0.1 (vendors/egress.py). Every process started below inherits both.
+os.environ["VPP_DEMO"] = "1"
+os.environ["VENDOR_URL_ALLOW_PRIVATE"] = "1"
 VAR_DIR = Path(os.environ.get("VPP_VAR_DIR") or ROOT / "var")  # as vpp.settings reads it
 WEB_ADDR = os.environ.get("VPP_WEB_ADDR", "127.0.0.1:8000")
 SIMULATORS = {

@@ -231,6 +231,9 @@ VENDOR_MAX_WAIT_S = env_float("VENDOR_MAX_WAIT_S", 10.0, minimum=0)
 VENDOR_HTTP_TIMEOUT_S = env_float("VENDOR_HTTP_TIMEOUT_S", 30.0, minimum=1)
 # Namespaces limiter and session keys in a shared Redis (tests give each run its own).
 VENDOR_KEY_PREFIX = env_str("VENDOR_KEY_PREFIX", "")
+# Vendor base URLs must be https to a public address, checked on save and at connect (vendors/egress.py).
+# 1 also allows plain http and loopback/private hosts: for the simulators of the demo, tests and benches.
+VENDOR_URL_ALLOW_PRIVATE = env_bool("VENDOR_URL_ALLOW_PRIVATE", False)
 
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO")
 LOGGING = {

@@ -5,9 +5,10 @@ from django.utils import timezone
 from dispatch.campaigns.models import Campaign, CampaignRun
 from dispatch.campaigns.selectors import campaign_next_runs
 from dispatch.campaigns.services import campaign_check, campaign_set_enabled
+from fleets.admin_access import OrganizationScopedAdmin, OrganizationScopedInline
 
 
-class CampaignRunInline(admin.TabularInline):
+class CampaignRunInline(OrganizationScopedInline, admin.TabularInline):
     model = CampaignRun
     extra = 0
     fields = ["scheduled_at", "state", "job", "started_at", "reason"]
@@ -53,7 +54,7 @@ class CampaignForm(forms.ModelForm):
 
 
 @admin.register(Campaign)
-class CampaignAdmin(admin.ModelAdmin):
+class CampaignAdmin(OrganizationScopedAdmin, admin.ModelAdmin):
     form = CampaignForm
     list_display = [
         "name",
@@ -109,7 +110,9 @@ class CampaignAdmin(admin.ModelAdmin):
 
 
 @admin.register(CampaignRun)
-class CampaignRunAdmin(admin.ModelAdmin):
+class CampaignRunAdmin(OrganizationScopedAdmin, admin.ModelAdmin):
+    organization_path = "campaign__organization"
+
     list_display = ["campaign", "scheduled_at", "state", "job", "started_at", "reason"]
     list_filter = ["state", "campaign__organization"]
     search_fields = ["campaign__name", "reason"]

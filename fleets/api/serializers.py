@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from zoneinfo import available_timezones
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import RegexValidator
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -20,6 +21,7 @@ from fleets.models import (
     PlantTelemetry,
     Vendor,
     VendorAccount,
+    vendor_base_url_check,
 )
 from vpp.permissions import organization_of
 
@@ -90,7 +92,6 @@ class VendorAccountSerializer(serializers.ModelSerializer):
             "username",
             "secret",
             "enabled",
-            "clock_speed",
             "rate_limit_overrides",
             "plant_count",
             "synced_at",
@@ -98,6 +99,20 @@ class VendorAccountSerializer(serializers.ModelSerializer):
             "created_at",
         ]
         read_only_fields = ["synced_at", "sync_error", "created_at"]
+
+    # Simulator-only knobs: a real cloud runs at speed 1, and a huge speed switches the rate limiter off for
+    # the account. Set by platform staff in the admin, by `vpp_demo` and by test factories; never here.
+    NOT_IN_API = ("clock_speed",)
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict) and (refused := [name for name in self.NOT_IN_API if name in data]):
+            raise serializers.ValidationError(
+                {
+                    name: _error("A simulator setting: not settable through the API.", "not_allowed")
+                    for name in refused
+                }
+            )
+        return super().to_internal_value(data)
 
     def validate(self, attrs):
         if self.instance is None and not attrs.get("secret"):
@@ -125,6 +140,14 @@ class VendorAccountSerializer(serializers.ModelSerializer):
                 }
             )
         return attrs
+
+    def validate_base_url(self, value):
+        try:
+            vendor_base_url_check(value)
+        except DjangoValidationError as exc:
+            error = exc.error_dict["base_url"][0]
+            raise serializers.ValidationError(error.message, code=error.code) from None
+        return value
 
     def validate_rate_limit_overrides(self, value):
         """{"<endpoint>": [[limit, window_s], ...]}: positive integer limits and positive windows."""

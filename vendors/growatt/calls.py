@@ -98,7 +98,12 @@ class GrowattCalls:
         self.setting_retry_budget_s = (
             0.6 * self.vendor_repeat_window_s if self.vendor_repeat_window_s else None
         )
-        self._client = GrowattClient(account.base_url, account.secret, timeout_s=account.timeout_s)
+        self._client = GrowattClient(
+            account.base_url,
+            account.secret,
+            timeout_s=account.timeout_s,
+            allow_private_network=account.allow_private_network,
+        )
         # What must be remembered between calls and across processes: a command is several storageSet calls
         # whose identity is their exact content (no request id, # Growatt 4.3.12), and a window's content
         # depends on when it was computed. A re-send after a crash must repeat the very same requests, skip

@@ -30,7 +30,8 @@ from tenacity import (
     wait_random,
 )
 
-from vendors.errors import AuthFailed, TransientError, VendorRejected
+from vendors import egress
+from vendors.errors import AuthFailed, DestinationRefused, TransientError, VendorRejected
 
 OK = 0
 PERMISSION_DENIED = 10011  # Growatt 5: "Permission denied (Universal)"
@@ -85,6 +86,7 @@ class GrowattClient:
         backoff_initial_s: float = 0.2,
         backoff_max_s: float = 2.0,
         retry_budget_s: float | None = None,
+        allow_private_network: bool = False,
     ) -> None:
         # Explicit connect/read/write/pool timeouts (STYLE 15); connecting should never take long.
         timeout = httpx.Timeout(timeout_s, connect=min(5.0, timeout_s))
@@ -92,7 +94,12 @@ class GrowattClient:
             base_url=base_url.rstrip("/"),
             headers={"token": token, "Accept": "application/json"},
             timeout=timeout,
-            limits=httpx.Limits(max_connections=64, max_keepalive_connections=32),
+            # Plain http and non-public addresses only when allowed (simulators; vendors.egress).
+            transport=egress.transport(
+                allow_private=allow_private_network,
+                limits=httpx.Limits(max_connections=64, max_keepalive_connections=32),
+            ),
+            trust_env=False,  # no proxy: the address connected to must be the one egress checked
         )
         self.max_attempts = max_attempts
         self.backoff_initial_s = backoff_initial_s
@@ -164,6 +171,9 @@ class GrowattClient:
                 error = "permission denied (token)"
                 raise AuthFailed(f"Growatt {endpoint}: 10011 {envelope[2]}")
             return Answer(endpoint, envelope[0], code, envelope[2], status, number)
+        except DestinationRefused as exc:  # the base URL leads inside: final, recorded, never retried
+            error = str(exc)
+            raise
         except httpx.TimeoutException as exc:
             error = f"timeout: {type(exc).__name__}"
             raise TransientError(f"Growatt {endpoint}: {error}") from exc

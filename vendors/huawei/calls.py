@@ -102,7 +102,11 @@ class AccountCalls:
         self.speed = account.clock_speed
         self._limiter = limiter
         self._observer = observer
-        self._client = HuaweiClient(account.base_url, timeout_s=account.timeout_s)
+        self._client = HuaweiClient(
+            account.base_url,
+            timeout_s=account.timeout_s,
+            allow_private_network=account.allow_private_network,
+        )
         self._store = state_store_from_url(state_url, prefix=DEFAULT_PREFIX)
         # Session state belongs to a login on one cloud: the key says which, so an account whose URL or
         # user changes never inherits a token of the old one.

@@ -23,7 +23,8 @@ from typing import Any
 import httpx
 import tenacity
 
-from vendors.errors import TransientError
+from vendors import egress
+from vendors.errors import DestinationRefused, TransientError
 
 API_PREFIX = "/rest/openapi/pvms/v1/"
 TOKEN_HEADER = "XSRF-TOKEN"  # NBI V7 9.1.1: sent back on every request after login
@@ -93,10 +94,12 @@ class HuaweiClient:
         backoff_initial_s: float = 0.25,
         backoff_max_s: float = 4.0,
         retry_budget_s: float = 90.0,
+        allow_private_network: bool = False,
     ) -> None:
         """``max_attempts`` bounds the tries of one request; backoff doubles from ``backoff_initial_s``
         (0.25 + 0.5 + 1 s plus jitter: seconds, well under a minute); ``retry_budget_s`` stops retrying
-        once that much time has passed since the first try, so slow timeouts cannot add up."""
+        once that much time has passed since the first try, so slow timeouts cannot add up.
+        ``allow_private_network``: plain http and non-public addresses allowed (simulators; vendors.egress)."""
         self.base_url = base_url.rstrip("/")
         self.max_attempts = max_attempts
         self.backoff_initial_s = backoff_initial_s
@@ -107,6 +110,8 @@ class HuaweiClient:
             timeout=httpx.Timeout(timeout_s, connect=connect_timeout_s),
             cookies=_no_cookies(),
             headers={"Accept": "application/json"},
+            transport=egress.transport(allow_private=allow_private_network),
+            trust_env=False,  # no proxy: the address connected to must be the one egress checked
         )
 
     def post(
@@ -153,6 +158,9 @@ class HuaweiClient:
             except (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError) as exc:
                 error = f"{type(exc).__name__}: {exc}"
                 raise TransientError(f"{name}: {error}") from exc
+            except DestinationRefused as exc:  # the base URL leads inside: final, recorded, never retried
+                error = str(exc)
+                raise
             reply = _reply(response, (time.perf_counter() - started) * 1000)
             if response.status_code >= 500:
                 error = f"HTTP {response.status_code}"

@@ -1,4 +1,4 @@
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from fleets.models import Membership
 from fleets.services import operator_create
@@ -13,9 +13,21 @@ class Command(BaseCommand):
         parser.add_argument("--email", default="")
         parser.add_argument("--role", choices=Membership.Role.values, default=Membership.Role.OPERATOR)
         parser.add_argument("--password", help="Also allow logging in to the admin with this password")
-        parser.add_argument("--staff", action="store_true", help="Let the user into the Django admin")
+        parser.add_argument(
+            "--staff",
+            action="store_true",
+            help="Let an admin (--role admin) into the Django admin, where it sees only its organization",
+        )
+        parser.add_argument(
+            "--superuser",
+            action="store_true",
+            help="Platform staff: sees and changes every organization's objects in the Django admin",
+        )
 
     def handle(self, *args, **opts):
+        if opts["staff"] and opts["role"] != Membership.Role.ADMIN and not opts["superuser"]:
+            # Operators and viewers have no admin access (fleets/admin_access.py): only admins get in.
+            raise CommandError("--staff needs --role admin: only an organization's admins use the admin")
         membership, token = operator_create(
             organization_name=opts["organization"],
             username=opts["username"],
@@ -23,8 +35,9 @@ class Command(BaseCommand):
             email=opts["email"],
             password=opts["password"],
         )
-        if opts["staff"]:
-            user = membership.user
-            user.is_staff = user.is_superuser = True
+        user = membership.user
+        if opts["staff"] or opts["superuser"]:
+            user.is_staff = True
+            user.is_superuser = opts["superuser"]
             user.save(update_fields=["is_staff", "is_superuser"])
         self.stdout.write(token)
