@@ -99,7 +99,7 @@ class HuaweiClient:
         """``max_attempts`` bounds the tries of one request; backoff doubles from ``backoff_initial_s``
         (0.25 + 0.5 + 1 s plus jitter: seconds, well under a minute); ``retry_budget_s`` stops retrying
         once that much time has passed since the first try, so slow timeouts cannot add up.
-        ``allow_private_network``: plain http and non-public addresses allowed (simulators; vendors.egress)."""
+        ``allow_private_network``: plain http and non-public addresses allowed (simulators; egress)."""
         self.base_url = base_url.rstrip("/")
         self.max_attempts = max_attempts
         self.backoff_initial_s = backoff_initial_s
