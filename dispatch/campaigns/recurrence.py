@@ -18,7 +18,20 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from cronsim import CronSim, CronSimError
-from dateutil.rrule import rrulestr
+from dateutil.rrule import rrule, rrulestr
+
+# One minimum for both kinds: at most one run an hour. A run sends a command to a whole fleet, which takes
+# minutes within the vendors' quotas (Huawei: one command call a minute per account, 100 plants a call,
+# NBI V7 9.3) and leaves quota for commands sent by hand.
+MIN_INTERVAL = timedelta(hours=1)
+# Occurrences looked at to find the shortest interval: more than a day's worth at the minimum, so the gap
+# between two consecutive days shows too (the BY* / cron fields repeat the same times on every day).
+INTERVAL_SAMPLE = 60
+# How far past the time asked about an RRULE is searched. dateutil walks period by period until one
+# matches, up to the year 9999, and UNTIL does not stop that walk: a rule that never matches
+# (FREQ=HOURLY;BYMONTH=2;BYMONTHDAY=30) held a web process for seconds. Past this horizon a rule has "no
+# next occurrence yet"; one that has none within it from its start is refused.
+HORIZON_YEARS = 10
 
 
 class RecurrenceKind(enum.StrEnum):
@@ -108,8 +121,15 @@ class Recurrence:
         from_naive = max(
             datetime.combine(anchor, time(0, 0)), start_local.replace(tzinfo=None) - timedelta(days=1)
         )
+        # dateutil walks from the rule's start: the years up to the time asked about, plus the horizon.
+        rule.years_allowed = from_naive.year - anchor.year + 1 + HORIZON_YEARS
         seen: datetime | None = None
-        for naive in rule.xafter(from_naive, inc=True):
+        occurrences = rule.xafter(from_naive, inc=True)
+        while True:
+            try:
+                naive = next(occurrences)
+            except (StopIteration, HorizonReached):
+                return  # nothing (more) within the horizon: "no next run yet"
             local = naive.replace(tzinfo=tz, fold=0)
             if not _exists(local):
                 local = _after_gap(local)
@@ -119,11 +139,55 @@ class Recurrence:
             yield local
 
 
-def _rrule(expression: str, dtstart: datetime):
+class HorizonReached(Exception):
+    """An RRULE evaluation scanned every year it was allowed to (`BoundedRRule`)."""
+
+
+class BoundedRRule(rrule):
+    """dateutil's rrule, stopped once its walk enters more than `years_allowed` calendar years.
+
+    dateutil reads the rule's `_byweekno` once as a walk starts and once for each new year the walk enters
+    (its per-year setup, `_iterinfo.rebuild`), however empty the year is: counting those reads counts the
+    years scanned, which bounds the walk where nothing else does. tests/campaigns/test_recurrence_bounds.py
+    holds dateutil to it.
+    """
+
+    years_allowed: int | None = None
+    _reads = 0
+
+    @property
+    def years_scanned(self) -> int:
+        return max(self._reads - 1, 0)
+
+    @property
+    def _byweekno(self):
+        if self.years_allowed is not None:
+            self._reads += 1
+            if self.years_scanned > self.years_allowed:
+                raise HorizonReached(f"no occurrence within {self.years_allowed} years")
+        return self.__dict__.get("_byweekno_value")
+
+    @_byweekno.setter
+    def _byweekno(self, value):
+        self.__dict__["_byweekno_value"] = value
+
+
+def _rrule(expression: str, dtstart: datetime) -> BoundedRRule:
     text = expression.strip()
     if text.upper().startswith("RRULE:"):
         text = text[6:]
-    return rrulestr(text, dtstart=dtstart, ignoretz=True, cache=False)
+    parsed = rrulestr(text, dtstart=dtstart, ignoretz=True, cache=False)
+    # The same rule as a BoundedRRule, built as dateutil's own rrule.replace() rebuilds one.
+    return BoundedRRule(
+        freq=parsed._freq,
+        dtstart=parsed._dtstart,
+        interval=parsed._interval,
+        wkst=parsed._wkst,
+        count=parsed._count,
+        until=parsed._until,
+        cache=False,
+        **parsed._original_rule,
+    )
 
 
 def parse_recurrence(kind: str, expression: str, timezone: str, anchor: date | None = None) -> Recurrence:
@@ -159,7 +223,7 @@ def parse_recurrence(kind: str, expression: str, timezone: str, anchor: date | N
         if "FREQ=SECONDLY" in upper or "FREQ=MINUTELY" in upper:
             raise RecurrenceError(
                 "recurrence", "runs more often than hourly are not allowed (FREQ=MINUTELY/SECONDLY)"
-            )
+            )  # refused before any evaluation: a sample of them would all be too close anyway
         try:
             _rrule(expression, datetime(2026, 1, 1))
         except (ValueError, TypeError) as exc:
@@ -172,8 +236,23 @@ def parse_recurrence(kind: str, expression: str, timezone: str, anchor: date | N
         else datetime(2026, 1, 1, tzinfo=UTC)
     )
     if not recurrence.next_runs(after=probe, count=1):
-        raise RecurrenceError("recurrence", "never occurs")
+        raise RecurrenceError("recurrence", f"never occurs (none within {HORIZON_YEARS} years)")
+    _check_min_interval(kind, expression, anchor, probe)
     return recurrence
+
+
+def _check_min_interval(kind: RecurrenceKind, expression: str, anchor: date | None, probe: datetime) -> None:
+    """Consecutive runs at least MIN_INTERVAL apart, for cron and RRULE alike. Measured in UTC, where no
+    daylight-saving change moves a run, over the first INTERVAL_SAMPLE runs."""
+    runs = Recurrence(kind, expression, "UTC", anchor).next_runs(after=probe, count=INTERVAL_SAMPLE)
+    shortest = min((b - a for a, b in zip(runs, runs[1:], strict=False)), default=None)
+    if shortest is not None and shortest < MIN_INTERVAL:
+        minutes = int(shortest.total_seconds() // 60)
+        raise RecurrenceError(
+            "recurrence",
+            f"runs more often than hourly are not allowed (two runs {minutes} min apart); "
+            "a campaign runs at most once an hour",
+        )
 
 
 def local_day_bounds(day: date, timezone: str) -> tuple[datetime, datetime]:
