@@ -6,6 +6,8 @@ Every test drives the real admin over the test client, as a browser would.
 
 from __future__ import annotations
 
+import io
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
@@ -209,15 +211,20 @@ def test_operators_and_viewers_have_no_admin_access_even_as_staff(client, org, w
 
 @pytest.mark.django_db
 def test_create_operator_staff_makes_an_organisation_admin_not_a_superuser(org):
-    call_command("vpp_create_operator", "--organization", "North Grid", "--username", "nora", "--role", "admin",
-                 "--staff", stdout=open("/dev/null", "w"))  # fmt: skip
+    out = io.StringIO()
+    call_command(
+        *("vpp_create_operator", "--organization", "North Grid", "--username", "nora"),
+        *("--role", "admin", "--staff"),
+        stdout=out,
+    )
     nora = get_user_model().objects.get(username="nora")
     assert (nora.is_staff, nora.is_superuser, nora.membership.role) == (True, False, "admin")
     with pytest.raises(CommandError, match="--role admin"):
         call_command("vpp_create_operator", "--organization", "North Grid", "--username", "olaf", "--staff")
     assert not get_user_model().objects.filter(username="olaf").exists()
-    call_command("vpp_create_operator", "--organization", "Platform", "--username", "root", "--superuser",
-                 stdout=open("/dev/null", "w"))  # fmt: skip
+    call_command(
+        "vpp_create_operator", "--organization", "Platform", "--username", "root", "--superuser", stdout=out
+    )
     assert get_user_model().objects.get(username="root").is_superuser
 
 
