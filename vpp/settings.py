@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -20,19 +21,33 @@ VAR_DIR = Path(env_str("VPP_VAR_DIR", str(BASE_DIR / "var")))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 DEBUG = env_bool("DEBUG", False)
+# The demo (`make run`, the tests, the benches set VPP_DEMO=1): embedded default keys, plain http. Anything
+# else is a deployment and refuses to start on the default SECRET_KEY or a field key derived from it.
+VPP_DEMO = env_bool("VPP_DEMO", False)
 _DEV_SECRET = "insecure-dev-only-secret-key-change-me-in-production-0123456789"
 SECRET_KEY = env_str("SECRET_KEY", _DEV_SECRET)
-if not DEBUG and SECRET_KEY == _DEV_SECRET and env_bool("VPP_REQUIRE_SECRETS", False):
-    raise ImproperlyConfigured("SECRET_KEY must be set when VPP_REQUIRE_SECRETS is on")
+if not VPP_DEMO and SECRET_KEY == _DEV_SECRET:
+    raise ImproperlyConfigured(
+        "SECRET_KEY must be set: the embedded default is for the demo only (VPP_DEMO=1, set by make run)"
+    )
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
-# Fernet keys (comma separated, newest first) that encrypt vendor secrets at rest. The embedded default is
-# derived from SECRET_KEY so a fresh checkout works; production sets its own and keeps it out of the database.
-_derived = base64.urlsafe_b64encode(hashlib.sha256(("fernet:" + SECRET_KEY).encode()).digest()).decode()
-FIELD_ENCRYPTION_KEYS = env_list("FIELD_ENCRYPTION_KEY", [_derived])
-if env_bool("VPP_REQUIRE_SECRETS", False) and [_derived] == FIELD_ENCRYPTION_KEYS:
-    raise ImproperlyConfigured("FIELD_ENCRYPTION_KEY must be set when VPP_REQUIRE_SECRETS is on")
+# Fernet keys (comma separated, newest first) that encrypt vendor secrets at rest. The demo's default is
+# derived from SECRET_KEY so a fresh checkout works; a deployment sets its own, kept out of the database:
+# a key derived from a key in the repository would let the repository alone decrypt every vendor secret.
+
+
+def _derived_key(secret: str) -> str:
+    return base64.urlsafe_b64encode(hashlib.sha256(("fernet:" + secret).encode()).digest()).decode()
+
+
+FIELD_ENCRYPTION_KEYS = env_list("FIELD_ENCRYPTION_KEY", [_derived_key(SECRET_KEY)])
+if not VPP_DEMO and {_derived_key(SECRET_KEY), _derived_key(_DEV_SECRET)} & set(FIELD_ENCRYPTION_KEYS):
+    raise ImproperlyConfigured(
+        "FIELD_ENCRYPTION_KEY must be set to Fernet key(s) of its own, not derived from SECRET_KEY "
+        "(outside the demo, VPP_DEMO=1)"
+    )
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -45,6 +60,7 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
+    "axes",
     "vpp",
     "fleets",
     "dispatch",
@@ -59,6 +75,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as django-axes asks
 ]
 
 ROOT_URLCONF = "vpp.urls"
@@ -203,12 +221,21 @@ CELERY_BEAT_SCHEDULE.update(
     }
 )
 CELERY_TASK_ROUTES["fleets.*"] = {"queue": "sync"}
+
+
+def _command_kinds():
+    from vendors.base import CommandKind
+
+    return list(CommandKind)
+
+
 SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
     {
         "PlantStateEnum": "fleets.models.Plant.State",
         "EnrolmentStateEnum": "fleets.models.Enrolment.State",
         "EnrolmentItemStateEnum": "fleets.models.EnrolmentItem.State",
-        "CommandKindEnum": "vendors.base.CommandKind",
+        # As the fields declare it, (value, value): one name for `command` and `command_kind` alike.
+        "CommandKindEnum": lambda: [(kind.value, kind.value) for kind in _command_kinds()],
     }
 )
 
@@ -244,3 +271,70 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
+
+# --- security (README "Security") --------------------------------------------------------------------------
+# Brute force on the admin login (django-axes, database handler: SQLite and PostgreSQL alike): after
+# AXES_FAILURE_LIMIT failures for one user name from one address, that pair is locked out (HTTP 429) for
+# AXES_COOLOFF_MIN minutes, even with the right password. API tokens are not affected.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=env_float("AXES_COOLOFF_MIN", 30.0, minimum=0.1))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+# Behind a reverse proxy: how many proxies add themselves to X-Forwarded-For (0: use REMOTE_ADDR).
+AXES_IPWARE_PROXY_COUNT = env_int("AXES_PROXY_COUNT", 0, minimum=0) or None
+if AXES_IPWARE_PROXY_COUNT:
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+
+# HTTPS: on by default outside the demo (manage.py check --deploy is clean); each can be turned off for a
+# deployment without TLS in front (docker-compose.yml, for a look on localhost).
+_deployed = not VPP_DEMO
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", _deployed)
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31_536_000 if _deployed else 0, minimum=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", _deployed)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", _deployed)
+SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", _deployed)
+CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", _deployed)
+# "HTTP_X_FORWARDED_PROTO,https" when a TLS-terminating proxy says so in that header.
+_proxy_ssl_header = env_list("SECURE_PROXY_SSL_HEADER", [])
+if _proxy_ssl_header:
+    if len(_proxy_ssl_header) != 2:
+        raise ImproperlyConfigured("SECURE_PROXY_SSL_HEADER must be '<META name>,<value>'")
+    SECURE_PROXY_SSL_HEADER = tuple(_proxy_ssl_header)
+X_FRAME_OPTIONS = "DENY"
+
+
+def _csp_directives(policy: str) -> dict[str, list[str]]:
+    """A policy as the header says it, as django-csp's directives: {"default-src": ["'self'"], ...}."""
+    directives: dict[str, list[str]] = {}
+    for part in policy.split(";"):
+        words = part.split()
+        if words:
+            directives[words[0].lower()] = words[1:]
+    if not directives:
+        raise ImproperlyConfigured("CONTENT_SECURITY_POLICY must hold at least one directive")
+    return directives
+
+
+# Content-Security-Policy for every page we serve: our own origin only (static files included), no inline
+# script, no framing. CSP_REPORT_ONLY=1 sends it as Content-Security-Policy-Report-Only instead. The
+# Swagger UI at /api/docs/ loads its bundle from a CDN with an inline script, so it is left out until it is
+# served from our own static files.
+_CSP = _csp_directives(
+    env_str(
+        "CONTENT_SECURITY_POLICY",
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
+        "connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
+    )
+)
+_CSP_CONFIG = {
+    "EXCLUDE_URL_PREFIXES": env_list("CSP_EXCLUDE_URL_PREFIXES", ["/api/docs/"]),
+    "DIRECTIVES": _CSP,
+}
+if env_bool("CSP_REPORT_ONLY", False):
+    CONTENT_SECURITY_POLICY_REPORT_ONLY = _CSP_CONFIG
+else:
+    CONTENT_SECURITY_POLICY = _CSP_CONFIG

@@ -26,6 +26,9 @@ SERVER_ENV_DROPPED = (
     "CELERY_BROKER_URL",
     "VENDOR_RATE_LIMITER_URL",
     "VENDOR_STATE_URL",
+    # `make run` says it is the demo and lets vendor URLs reach the simulators itself (vpp/devserver.py).
+    "VPP_DEMO",
+    "VENDOR_URL_ALLOW_PRIVATE",
 )
 
 
