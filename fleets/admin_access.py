@@ -45,7 +45,7 @@ def _scoped(queryset, organization: Organization | None):
     model = queryset.model
     if model is Organization:
         return queryset.filter(pk=organization.pk)
-    model_admin = admin.site._registry.get(model)
+    model_admin = admin.site.get_model_admin(model) if admin.site.is_registered(model) else None
     path = getattr(model_admin, "organization_path", None)
     if path is None:
         return queryset
