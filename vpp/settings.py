@@ -293,6 +293,7 @@ if AXES_IPWARE_PROXY_COUNT:
 # deployment without TLS in front (docker-compose.yml, for a look on localhost).
 _deployed = not VPP_DEMO
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", _deployed)
+SECURE_REDIRECT_EXEMPT = [r"^api/v1/health$"]  # a load balancer's health check may come over plain http
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31_536_000 if _deployed else 0, minimum=0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", _deployed)
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", _deployed)
