@@ -131,7 +131,7 @@ def test_malformed_json_is_a_json_400(world, text):
 def nested(depth: int) -> str:
     """A dispatch body whose params nest `depth` levels in all (the body itself is level 1)."""
     inner = "[" * (depth - 2) + "]" * (depth - 2)
-    return '{"command": "charge_discharge", "plants": [1], "params": {"deep": %s}}' % inner
+    return '{"command": "charge_discharge", "plants": [1], "params": {"deep": ' + inner + "}}"
 
 
 @pytest.mark.django_db
@@ -147,22 +147,28 @@ def test_json_nested_too_deep_is_a_json_400_naming_the_limit(world, depth):
 @pytest.mark.django_db
 def test_json_as_deep_as_the_limit_is_parsed_and_validated(world):
     response = post_raw(client_for(world, "operator"), DISPATCHES, nested(MAX_JSON_DEPTH))
-    assert_error(
-        response, 400, "invalid"
-    )  # the serializer's answer (unknown plant, params), not the parser's
+    # The serializer's answer (an unknown plant, unknown params), not the parser's.
+    assert_error(response, 400, "invalid")
 
 
 LONE = '"\\ud800"'  # JSON text: a backslash escape of a lone high surrogate
+
+
+def _lone(template: str) -> str:
+    return template.replace("LONE", LONE)
 
 
 @pytest.mark.django_db
 @pytest.mark.parametrize(
     ("text", "where"),
     [
-        ('{"command": "charge_discharge", "plants": [1], "params": {"action": %s}}' % LONE, "params.action"),
-        ('{"command": %s, "plants": [1]}' % '"a\\udfffb"', "command"),
-        ('{"command": "dod", "params": {%s: 1}}' % LONE, "params"),
-        ('{"command": "dod", "plants": [%s]}' % LONE, "plants.0"),
+        (
+            _lone('{"command": "charge_discharge", "plants": [1], "params": {"action": LONE}}'),
+            "params.action",
+        ),
+        ('{"command": "a\\udfffb", "plants": [1]}', "command"),
+        (_lone('{"command": "dod", "params": {LONE: 1}}'), "params"),
+        (_lone('{"command": "dod", "plants": [LONE]}'), "plants.0"),
     ],
 )
 def test_a_lone_surrogate_is_a_json_400_naming_where_it_is(world, text, where):
