@@ -39,8 +39,13 @@ class _Throttle(SimpleRateThrottle):
             return True
 
     def wait(self):
-        wait = super().wait()
-        return None if wait is None else max(1.0, wait)  # Retry-After is whole seconds; never "0"
+        """Seconds until this caller's next call is let through: when enough of the calls in the window
+        have left it. (DRF's own estimate is None, so no Retry-After, when the rate was lowered below the
+        calls already counted.) At least 1: Retry-After is whole seconds, and 0 would invite a retry storm."""
+        history = self.history  # newest first, all inside the window
+        if len(history) < self.num_requests:
+            return 1.0
+        return max(1.0, history[self.num_requests - 1] + self.duration - self.now)
 
 
 class TokenRateThrottle(_Throttle):

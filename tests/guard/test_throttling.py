@@ -80,6 +80,24 @@ def test_the_rate_lifts_after_retry_after(world, rates):
 
 
 @pytest.mark.django_db
+def test_a_rate_lowered_below_the_calls_already_counted_still_says_when_to_retry(world, rates):
+    rates(token="5/minute")
+    bob = client_for(world, "operator")
+    with time_machine.travel(time.time(), tick=False) as clock:
+        for _ in range(4):
+            assert bob.get("/api/v1/plants").status_code == 200
+            clock.shift(10)
+        # Calls at 0, 10, 20 and 30 s, now 40 s; two a minute allowed: all but the newest must have left the
+        # window, the one at 20 s last, at 80 s.
+        rates(token="2/minute")
+        assert assert_throttled(bob.get("/api/v1/plants")) == 40
+        clock.shift(39)
+        assert_throttled(bob.get("/api/v1/plants"))
+        clock.shift(1)
+        assert bob.get("/api/v1/plants").status_code == 200
+
+
+@pytest.mark.django_db
 def test_anonymous_callers_are_throttled_per_ip(world, rates):
     rates(anon="2/minute")
     first, second = APIClient(REMOTE_ADDR=fresh_ip()), APIClient(REMOTE_ADDR=fresh_ip())
