@@ -3,7 +3,8 @@
 DRF answers its own errors through vpp.errors.api_exception_handler; this middleware covers what Django
 decides before or around a view: an unknown /api/ URL or a path id that is not an id (404), a body above
 DATA_UPLOAD_MAX_MEMORY_SIZE (413, refused from its Content-Length before anything reads it), and any other
-HTML error page (a 500 included, also with DEBUG on). It sits first in MIDDLEWARE so it sees them all.
+HTML error page (a 500 included, also with DEBUG on). It sits right after SecurityMiddleware, so it sees
+every other layer's answers and its own still get the security headers.
 """
 
 from __future__ import annotations

@@ -4,7 +4,8 @@ DRF's JSONParser reads a body of any size and lets two inputs through to a 500: 
 exhaust the recursion limit (RecursionError is not a ValueError), and a lone UTF-16 surrogate escape
 (`"\\ud800"` is valid JSON text per RFC 8259 section 8.2, but the string it decodes to cannot be encoded as
 UTF-8, so hashing it for the idempotency fingerprint or storing it in PostgreSQL fails). This parser
-refuses both with a 400 naming the rule, and a body above DATA_UPLOAD_MAX_MEMORY_SIZE with a 413.
+refuses both with a 400 naming the rule (and, for a surrogate, the field), and a body above
+DATA_UPLOAD_MAX_MEMORY_SIZE with a 413.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import re
 
 from django.conf import settings
 from rest_framework import parsers, status
-from rest_framework.exceptions import APIException, ParseError
+from rest_framework.exceptions import APIException, ErrorDetail, ParseError, ValidationError
 
 # No request body of ours nests deeper than 4 (an enrolment's items, a dispatch's params); 32 is headroom.
 MAX_JSON_DEPTH = 32
@@ -43,10 +44,10 @@ def _check(data) -> None:
         value, depth, where = stack.pop()
         if isinstance(value, str):
             if _SURROGATE.search(value):
-                raise ParseError(
-                    f"JSON parse error: the string at {where or 'the top level'} holds a lone UTF-16 "
-                    "surrogate escape (\\ud800-\\udfff without its pair), which is not a character.",
-                    code="lone_surrogate",
+                # A 400 naming the field, as any other bad value (vpp/errors.py).
+                message = "Holds a lone UTF-16 surrogate escape (\\ud800-\\udfff unpaired): not a character."
+                raise ValidationError(
+                    {where or "non_field_errors": [ErrorDetail(message, code="lone_surrogate")]}
                 )
             continue
         if not isinstance(value, dict | list):
@@ -57,7 +58,7 @@ def _check(data) -> None:
         for key, item in items:
             path = f"{where}.{key}" if where else str(key)
             if isinstance(key, str) and _SURROGATE.search(key):
-                stack.append((key, depth, where or "the top level"))
+                stack.append((key, depth, where))  # reported against the object that holds the key
             stack.append((item, depth + 1, path))
 
 

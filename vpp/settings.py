@@ -133,7 +133,11 @@ SPECTACULAR_SETTINGS = {
 # only read), JSON-only bodies within limits (vpp/parsers.py), JSON errors for all of /api/
 # (vpp/middleware.py), path ids that fit a bigint (vpp/routers.py), throttles per token and per IP
 # (vpp/throttling.py) counted in the "throttle" cache: Redis when there is one, so web processes share it.
-MIDDLEWARE.insert(0, "vpp.middleware.ApiErrorsMiddleware")
+# Right after SecurityMiddleware: its answers get the security headers, and it sees every other layer's.
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
+    "vpp.middleware.ApiErrorsMiddleware",
+)
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("VPP_MAX_BODY_BYTES", 2_621_440, minimum=1024)
 REST_FRAMEWORK.update(
     {
