@@ -142,14 +142,30 @@ def expected_status(rule: Rule, caller: str) -> int | None:
 ERROR_CODES = {401: "not_authenticated", 403: "permission_denied", 404: "not_found"}
 
 
+def route_methods(routes) -> set[tuple[str, str]]:
+    return {(route.name, m) for route in routes for m in route.methods if m in CHOSEN_METHODS}
+
+
 def test_every_api_route_and_method_has_a_rule_and_every_rule_a_route():
     """The property that makes a new endpoint without a rule fail the suite, and a stale rule too."""
-    chosen = {(route.name, m) for route in ROUTES for m in route.methods if m in CHOSEN_METHODS}
+    chosen = route_methods(ROUTES)
     assert chosen - RULES.keys() == set(), "routes with no rule in RULES: say who may call them"
     assert RULES.keys() - chosen == set(), "rules for routes the URL configuration no longer has"
     assert {route.name for route in ROUTES if route.is_object_route} == {
         name for (name, _), rule in RULES.items() if rule.obj
     }, "a rule's obj must fill exactly the routes that take an id"
+
+
+def test_a_new_endpoint_without_a_rule_is_caught(settings):
+    """The check above, shown to work: a URL configuration with one more API route (and a new method on
+    an old one) yields exactly those as having no rule."""
+    settings.ROOT_URLCONF = "tests.guard.urls_with_a_new_endpoint"
+    assert route_methods(api_routes()) - RULES.keys() == {
+        ("api-new:thing-list", "GET"),
+        ("api-new:thing-list", "POST"),
+        ("api-new:thing-detail", "GET"),
+        ("api-new:thing-detail", "DELETE"),
+    }
 
 
 def test_every_path_id_is_a_bigint_id():
