@@ -86,8 +86,12 @@ _STATUS_CODES = {
 
 def error_response(http_status: int, code: str | None = None, detail: str | None = None) -> JsonResponse:
     """A plain Django JSON answer in the project's error shape, for errors raised outside DRF."""
+    try:
+        phrase = HTTPStatus(http_status).phrase
+    except ValueError:  # a status code with no registered phrase
+        phrase = "Error."
     default_code, default_detail = _STATUS_CODES.get(
-        http_status, ("server_error" if http_status >= 500 else "error", HTTPStatus(http_status).phrase)
+        http_status, ("server_error" if http_status >= 500 else "error", phrase)
     )
     body = {"error": code or default_code, "detail": detail or default_detail, "fields": {}}
     return JsonResponse(body, status=http_status)

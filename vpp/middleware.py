@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
+from django.http import JsonResponse
 
 from vpp.errors import error_response
 
@@ -19,7 +20,7 @@ API_PREFIX = "/api/"
 _KEPT_HEADERS = ("Allow", "Retry-After", "WWW-Authenticate")
 
 
-def _too_large() -> object:
+def _too_large() -> JsonResponse:
     limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
     return error_response(413, detail=f"The request body is larger than the {limit} bytes this API accepts.")
 

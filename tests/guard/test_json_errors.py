@@ -213,6 +213,8 @@ def test_a_wrong_token_is_a_json_401_with_the_scheme_to_use(world):
         (HttpResponseServerError("<h1>Server Error (500)</h1>"), 500, "server_error"),
         (HttpResponse("<h1>Bad Request (400)</h1>", status=400), 400, "bad_request"),
         (HttpResponse("<h1>403 Forbidden</h1>", status=403), 403, "permission_denied"),
+        (HttpResponse("<h1>Gone</h1>", status=410), 410, "error"),
+        (HttpResponse("odd", status=599), 599, "server_error"),
     ],
 )
 def test_an_html_error_page_under_api_is_turned_into_json(inner, status, code):
