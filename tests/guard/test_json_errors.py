@@ -192,6 +192,15 @@ def test_a_surrogate_pair_is_one_character_and_is_accepted(world):
     assert response.json()["name"] == "Fleet \U0001f50b"
 
 
+@pytest.mark.django_db
+def test_djangos_own_400s_are_json_too(world):
+    """Refusals Django raises inside the view, which DRF passes on as they are."""
+    client = client_for(world, "operator")
+    too_many_fields = "&".join(f"f{n}=1" for n in range(1_001))  # DATA_UPLOAD_MAX_NUMBER_FIELDS is 1,000
+    assert_error(client.get(f"/api/v1/plants?{too_many_fields}"), 400, "bad_request")
+    assert_error(client.get("/api/v1/plants", HTTP_HOST="evil.example"), 400, "bad_request")
+
+
 # --- callers: no credentials, a wrong token ---------------------------------------------------------------
 
 
