@@ -160,3 +160,38 @@ class PlantTelemetryFactory(factory.django.DjangoModelFactory):
     load_power_w = 800.0
     meter_power_w = 1000.0
     health = "healthy"
+
+
+# --- dispatch: jobs and their tasks, written as the service would but never sent -------------------------
+
+
+def _command_json(job) -> dict:
+    from dispatch.commands import validate_command
+    from dispatch.engine.codec import command_to_json
+
+    return command_to_json(validate_command(job.command_kind, job.params)[1])
+
+
+class DispatchJobFactory(factory.django.DjangoModelFactory):
+    """A running charge job with no tasks; add them with DispatchTaskFactory(job=...)."""
+
+    class Meta:
+        model = "dispatch.DispatchJob"
+
+    organization = factory.SubFactory(OrganizationFactory)
+    command_kind = "charge_discharge"
+    params = factory.LazyFunction(
+        lambda: {"action": "charge", "control": "soc", "target_soc_pct": 90, "power_w": 3000}
+    )
+    command = factory.LazyAttribute(_command_json)
+
+
+class DispatchTaskFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "dispatch.DispatchTask"
+
+    job = factory.SubFactory(DispatchJobFactory)
+    plant = factory.SubFactory(
+        PlantFactory, vendor_account__organization=factory.SelfAttribute("...job.organization")
+    )
+    vendor_account = factory.SelfAttribute("plant.vendor_account")

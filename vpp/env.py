@@ -60,3 +60,19 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if raw is None:
         return default
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def env_rate(name: str, default: str | None) -> str | None:
+    """A DRF throttle rate, "<count>/<second|minute|hour|day>" (or s/m/h/d); "off" turns the throttle off."""
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    value = raw.strip().lower()
+    if value in {"off", "none", ""}:
+        return None
+    count, _, period = value.partition("/")
+    if not (count.isdigit() and int(count) > 0 and period[:1] in {"s", "m", "h", "d"}):
+        raise ImproperlyConfigured(f"{name} must look like 600/minute (or off); got {raw!r}")
+    if period not in {"s", "m", "h", "d", "sec", "second", "min", "minute", "hour", "day"}:
+        raise ImproperlyConfigured(f"{name}: the period must be second, minute, hour or day; got {raw!r}")
+    return value

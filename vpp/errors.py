@@ -7,6 +7,9 @@ so a client always learns which field broke which rule (`fields` is empty when n
 
 from __future__ import annotations
 
+from http import HTTPStatus
+
+from django.http import JsonResponse
 from rest_framework import status
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
@@ -65,3 +68,30 @@ def api_exception_handler(exc, context):
         code = getattr(detail, "code", None) or getattr(exc, "default_code", "error")
         response.data = {"error": str(code), "detail": str(detail), "fields": {}}
     return response
+
+
+# Django-level errors DRF never sees (an unknown /api/ URL, a body refused before a view runs, a crash)
+# answer in the same shape; vpp.middleware.ApiErrorsMiddleware turns them into these.
+_STATUS_CODES = {
+    400: ("bad_request", "The request is malformed."),
+    401: ("not_authenticated", "Authentication credentials were not provided."),
+    403: ("permission_denied", "You do not have permission to perform this action."),
+    404: ("not_found", "There is no API resource at this URL; see /api/docs/."),
+    405: ("method_not_allowed", "This method is not allowed here."),
+    413: ("request_too_large", "The request body is too large."),
+    415: ("unsupported_media_type", "Send the body as application/json."),
+    429: ("throttled", "Too many requests; retry later."),
+}
+
+
+def error_response(http_status: int, code: str | None = None, detail: str | None = None) -> JsonResponse:
+    """A plain Django JSON answer in the project's error shape, for errors raised outside DRF."""
+    try:
+        phrase = HTTPStatus(http_status).phrase
+    except ValueError:  # a status code with no registered phrase
+        phrase = "Error."
+    default_code, default_detail = _STATUS_CODES.get(
+        http_status, ("server_error" if http_status >= 500 else "error", phrase)
+    )
+    body = {"error": code or default_code, "detail": detail or default_detail, "fields": {}}
+    return JsonResponse(body, status=http_status)

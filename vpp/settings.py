@@ -14,7 +14,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from vpp.env import env_bool, env_float, env_int, env_list, env_str
+from vpp.env import env_bool, env_float, env_int, env_list, env_rate, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("VPP_VAR_DIR", str(BASE_DIR / "var")))
@@ -145,6 +145,49 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Enrol solar and battery plants from vendor clouds and dispatch fleets of them.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+}
+
+# API guard rails (issue 10): roles on every view (vpp/permissions.py; a view that names none lets viewers
+# only read), JSON-only bodies within limits (vpp/parsers.py), JSON errors for all of /api/
+# (vpp/middleware.py), path ids that fit a bigint (vpp/routers.py), throttles per token and per IP
+# (vpp/throttling.py) counted in the "throttle" cache: Redis when there is one, so web processes share it.
+# Right after SecurityMiddleware: its answers get the security headers, and it sees every other layer's.
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
+    "vpp.middleware.ApiErrorsMiddleware",
+)
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("VPP_MAX_BODY_BYTES", 2_621_440, minimum=1024)
+REST_FRAMEWORK.update(
+    {
+        "DEFAULT_AUTHENTICATION_CLASSES": [
+            "vpp.authentication.TokenAuthentication",
+            "rest_framework.authentication.SessionAuthentication",
+        ],
+        "DEFAULT_PERMISSION_CLASSES": ["vpp.permissions.CanOperate"],
+        "DEFAULT_PARSER_CLASSES": ["vpp.parsers.JSONParser"],
+        "DEFAULT_METADATA_CLASS": "vpp.metadata.ScopedMetadata",
+        "DEFAULT_THROTTLE_CLASSES": [
+            "vpp.throttling.TokenRateThrottle",
+            "vpp.throttling.AnonymousRateThrottle",
+        ],
+        "DEFAULT_THROTTLE_RATES": {
+            "token": env_rate("API_THROTTLE_TOKEN_RATE", "1200/minute"),
+            "anon": env_rate("API_THROTTLE_ANON_RATE", "120/minute"),
+        },
+        # Proxies in front of the web process; 0 = the client is REMOTE_ADDR and X-Forwarded-For is ignored
+        # (a client could otherwise pick its own IP for the per-IP throttle).
+        "NUM_PROXIES": env_int("API_NUM_PROXIES", 0, minimum=0),
+    }
+)
+_throttle_redis = env_str("REDIS_URL", "")
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "throttle": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _throttle_redis}
+    if _throttle_redis
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "throttle"},
+}
+SPECTACULAR_SETTINGS["PATH_CONVERTER_OVERRIDES"] = {
+    "id": {"type": "integer", "minimum": 0, "maximum": 2**63 - 1}
 }
 
 # Celery: the database is the source of truth and Celery only transport (DESIGN.md). With no broker URL an

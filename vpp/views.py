@@ -7,11 +7,11 @@ from django.db import connection
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
-from rest_framework.decorators import api_view
+from rest_framework.decorators import api_view, permission_classes
 from rest_framework.response import Response
 
 from vpp.models import Heartbeat
-from vpp.permissions import organization_of
+from vpp.permissions import IsOrganizationMember, organization_of
 
 
 def _database_ok() -> bool:
@@ -52,7 +52,8 @@ _Health = inline_serializer(
 @extend_schema(
     summary="Service health, as the caller's organisation sees it", responses={200: _Health, 503: _Health}
 )
-@api_view(["GET"])
+@api_view(["GET", "HEAD"])  # HEAD too: what load balancers' health checks send
+@permission_classes([IsOrganizationMember])
 def health(request):
     beat = Heartbeat.objects.filter(name="worker").first()
     age = (timezone.now() - beat.beat_at).total_seconds() if beat else None

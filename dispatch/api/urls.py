@@ -1,8 +1,7 @@
-from rest_framework.routers import SimpleRouter
-
 from dispatch.api.views import DispatchJobViewSet
+from vpp.routers import ApiRouter
 
-router = SimpleRouter(trailing_slash=False)
+router = ApiRouter()
 router.register("dispatches", DispatchJobViewSet, basename="dispatch")
 
 urlpatterns: list = router.urls

@@ -24,7 +24,6 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
-from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 
 from dispatch import selectors, services
@@ -37,7 +36,8 @@ from dispatch.api.serializers import (
 )
 from dispatch.models import DispatchJob, DispatchTask
 from vpp.errors import DomainError
-from vpp.permissions import organization_of
+from vpp.parsers import JSONParser
+from vpp.permissions import CanOperate, organization_of
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 
@@ -93,6 +93,7 @@ def _replay(job: DispatchJob, fingerprint: str) -> None:
     ),
 )
 class DispatchJobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    permission_classes = [CanOperate]  # viewers read; operators and admins dispatch and cancel
     serializer_class = DispatchJobSerializer
     filterset_class = DispatchJobFilter
     parser_classes = [JSONParser]
@@ -109,7 +110,9 @@ class DispatchJobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
 
     def get_object(self) -> DispatchJob:
         # Not filter_queryset(): the list filters (and the tasks action's) must not hide the job itself.
-        return get_object_or_404(self._jobs(), pk=self.kwargs["pk"])
+        job = get_object_or_404(self._jobs(), pk=self.kwargs["pk"])
+        self.check_object_permissions(self.request, job)  # the role check of detail writes (cancel)
+        return job
 
     def _serialize(self, jobs: list[DispatchJob]) -> list[dict]:
         summaries = selectors.dispatch_job_summaries(job_ids=[job.pk for job in jobs])

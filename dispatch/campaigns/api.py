@@ -18,7 +18,7 @@ from dispatch.campaigns.services import (
     campaign_update,
 )
 from fleets.models import Fleet
-from vpp.permissions import organization_of
+from vpp.permissions import CanOperate, organization_of
 
 
 class CampaignSerializer(serializers.ModelSerializer):
@@ -85,6 +85,7 @@ class CampaignViewSet(
     mixins.DestroyModelMixin,
     viewsets.GenericViewSet,
 ):
+    permission_classes = [CanOperate]  # viewers read; operators and admins create, change, pause, delete
     serializer_class = CampaignSerializer
     filterset_fields = ["enabled", "fleet", "command_kind"]
     search_fields = ["name"]

@@ -1,7 +1,6 @@
-from rest_framework.routers import SimpleRouter
-
 from dispatch.campaigns.api import CampaignViewSet
+from vpp.routers import ApiRouter
 
-router = SimpleRouter(trailing_slash=False)
+router = ApiRouter()
 router.register("campaigns", CampaignViewSet, basename="campaign")
 urlpatterns = router.urls

@@ -1,10 +1,9 @@
 """/api/v1/ routes of fleets: plants, fleets, enrolments, vendor accounts (included by vpp/urls.py)."""
 
-from rest_framework.routers import SimpleRouter
-
 from fleets.api import views
+from vpp.routers import ApiRouter
 
-router = SimpleRouter(trailing_slash=False)
+router = ApiRouter()
 router.register("plants", views.PlantViewSet, basename="plant")
 router.register("fleets", views.FleetViewSet, basename="fleet")
 router.register("enrolments", views.EnrolmentViewSet, basename="enrolment")

@@ -14,8 +14,7 @@ from rest_framework.response import Response
 from fleets import selectors, services
 from fleets.api import serializers as s
 from fleets.api.filters import EnrolmentFilter, PlantFilter, VendorAccountFilter
-from fleets.api.permissions import CanAdminister, CanOperate
-from vpp.permissions import organization_of
+from vpp.permissions import CanAdminister, CanOperate, organization_of
 
 ERROR = OpenApiResponse(description="Error: {error, detail, fields: {field: [{code, message}]}}")
 NOT_FOUND = OpenApiResponse(description="Not found (or another organization's)")
