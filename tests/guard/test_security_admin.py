@@ -61,6 +61,12 @@ def _world(org, user):
     return {"account": account, "plant": plant, "fleet": fleet, "job": job, "campaign": campaign}
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """The test users get passwords: PBKDF2 would cost seconds a test on a busy CPU."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def org_admin(org):
     user = UserFactory(username="ada", is_staff=True)

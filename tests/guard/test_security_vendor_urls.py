@@ -46,6 +46,12 @@ def huawei_account(url: str) -> dict:
     return {"name": "north", "vendor": "huawei", "base_url": url, "username": "nbi", "secret": "pw"}
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """The test users get passwords: PBKDF2 would cost seconds a test on a busy CPU."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def strict(settings):
     settings.VENDOR_URL_ALLOW_PRIVATE = False
@@ -253,4 +259,32 @@ def test_an_account_saved_before_its_name_pointed_inside_cannot_sync(strict):
         account.refresh_from_db()
         assert "not a public address" in account.sync_error
         assert account.synced_at is None
+        assert connections_seen(sock) == 0
+
+
+@pytest.mark.django_db
+def test_a_dispatch_through_an_account_that_resolves_inside_is_rejected_and_nothing_connects(
+    strict, bob_api, org
+):
+    from dispatch.engine.send import send_lane_run
+    from dispatch.models import DispatchTask
+    from tests.factories import PlantFactory
+
+    with listener() as sock:
+        account = VendorAccountFactory(
+            organization=org, base_url=f"https://localhost:{sock.getsockname()[1]}"
+        )
+        plants = [PlantFactory(vendor_account=account) for _ in range(2)]
+        body = {
+            "command": "charge_discharge",
+            "plants": [plant.pk for plant in plants],
+            "params": {"action": "charge", "control": "soc", "target_soc_pct": 90, "power_w": 3000},
+        }
+        response = bob_api.post("/api/v1/dispatches", body, format="json")
+        assert response.status_code == 201, response.json()
+        send_lane_run(account_id=account.pk, budget_s=30)
+        tasks = DispatchTask.objects.filter(job_id=response.json()["id"])
+        assert {(t.state, t.vendor_code) for t in tasks} == {
+            (DispatchTask.State.REJECTED, "non_public_address")
+        }
         assert connections_seen(sock) == 0
