@@ -87,3 +87,46 @@ def test_a_successful_login_resets_the_count(client, ada):
     for n in range(settings.AXES_FAILURE_LIMIT - 1):
         _login(client, f"guess-{n}")
     assert _login(client, PASSWORD).status_code == 302
+
+
+SQLITE_LOCKOUT = """
+import django
+django.setup()
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.test import Client
+
+settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+call_command("migrate", verbosity=0)
+get_user_model().objects.create_user("ada", password="right-password", is_staff=True)
+client = Client()
+form = {"username": "ada", "next": "/admin/"}
+codes = [client.post("/admin/login/", {**form, "password": "wrong"}).status_code for _ in range(30)]
+right = client.post("/admin/login/", {**form, "password": "right-password"}).status_code
+print(settings.DATABASES["default"]["ENGINE"], codes[-1], right)
+"""
+
+
+def test_the_lockout_works_on_the_embedded_sqlite_database_too(tmp_path):
+    """The demo's database: the same 30 wrong passwords, then the right one refused (a fresh process on
+    SQLite under a temporary VPP_VAR_DIR)."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL"}}
+    env.update(
+        VPP_VAR_DIR=str(tmp_path), VPP_DEMO="1", DJANGO_SETTINGS_MODULE="vpp.settings", LOG_LEVEL="WARNING"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", SQLITE_LOCKOUT],
+        cwd=Path(__file__).resolve().parents[2],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.stdout.split() == ["django.db.backends.sqlite3", "429", "429"]
