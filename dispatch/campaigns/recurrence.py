@@ -15,10 +15,11 @@ import enum
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from math import gcd
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from cronsim import CronSim, CronSimError
-from dateutil.rrule import rrule, rrulestr
+from dateutil.rrule import DAILY, HOURLY, MONTHLY, WEEKLY, YEARLY, rrule, rrulestr
 
 # One minimum for both kinds: at most one run an hour. A run sends a command to a whole fleet, which takes
 # minutes within the vendors' quotas (Huawei: one command call a minute per account, 100 plants a call,
@@ -27,10 +28,11 @@ MIN_INTERVAL = timedelta(hours=1)
 # Occurrences looked at to find the shortest interval: more than a day's worth at the minimum, so the gap
 # between two consecutive days shows too (the BY* / cron fields repeat the same times on every day).
 INTERVAL_SAMPLE = 60
-# How far past the time asked about an RRULE is searched. dateutil walks period by period until one
-# matches, up to the year 9999, and UNTIL does not stop that walk: a rule that never matches
-# (FREQ=HOURLY;BYMONTH=2;BYMONTHDAY=30) held a web process for seconds. Past this horizon a rule has "no
-# next occurrence yet"; one that has none within it from its start is refused.
+# How far past the time asked about an RRULE is searched: the years dateutil's walk may enter (at least
+# this many calendar years; more for FREQ=YEARLY;INTERVAL>1, which enters every INTERVAL-th year). dateutil
+# walks period by period until one matches, up to the year 9999, and UNTIL does not stop that walk: a rule
+# that never matches (FREQ=HOURLY;BYMONTH=2;BYMONTHDAY=30) held a web process for seconds. Past this
+# horizon a rule has "no next occurrence yet"; one that has none within it from its start is refused.
 HORIZON_YEARS = 10
 
 
@@ -117,12 +119,15 @@ class Recurrence:
         # dateutil's rrule works on naive wall times: DTSTART is local midnight of the anchor day, and we
         # attach the zone ourselves, so wall-clock semantics hold across DST changes.
         anchor = self.anchor or start_local.date()
-        rule = _rrule(self.expression, datetime.combine(anchor, time(0, 0)))
+        # dateutil walks from the rule's start (DTSTART): a campaign started years ago would walk through
+        # every run since. The walk starts instead on the latest day in the same phase (walk_start).
+        start = walk_start(self.expression, anchor, start_local.date() - timedelta(days=1))
+        rule = _rrule(self.expression, datetime.combine(start, time(0, 0)))
         from_naive = max(
-            datetime.combine(anchor, time(0, 0)), start_local.replace(tzinfo=None) - timedelta(days=1)
+            datetime.combine(start, time(0, 0)), start_local.replace(tzinfo=None) - timedelta(days=1)
         )
-        # dateutil walks from the rule's start: the years up to the time asked about, plus the horizon.
-        rule.years_allowed = from_naive.year - anchor.year + 1 + HORIZON_YEARS
+        # The years up to the time asked about, plus the horizon.
+        rule.years_allowed = from_naive.year - start.year + 1 + HORIZON_YEARS
         seen: datetime | None = None
         occurrences = rule.xafter(from_naive, inc=True)
         while True:
@@ -188,6 +193,27 @@ def _rrule(expression: str, dtstart: datetime) -> BoundedRRule:
         cache=False,
         **parsed._original_rule,
     )
+
+
+def walk_start(expression: str, anchor: date, day: date) -> date:
+    """The latest day at most `day` on which the rule's walk may start instead of `anchor` with the same
+    runs after it: a whole number of its periods times INTERVAL later, so what dateutil takes from the
+    start (month, day of month, weekday, midnight) and the grid INTERVAL counts on stay as they were.
+    `anchor` itself when the rule has COUNT (counted from the anchor) or starts on 29 February."""
+    rule = _rrule(expression, datetime.combine(anchor, time(0, 0)))
+    if rule._count or day <= anchor:
+        return anchor
+    freq, interval = rule._freq, rule._interval
+    if freq in (DAILY, WEEKLY, HOURLY):
+        step_days = {DAILY: interval, WEEKLY: 7 * interval, HOURLY: interval // gcd(interval, 24)}[freq]
+        return anchor + timedelta(days=(day - anchor).days // step_days * step_days)
+    if freq in (MONTHLY, YEARLY) and (anchor.month, anchor.day) != (2, 29):
+        step_years = interval // gcd(interval, 12) if freq == MONTHLY else interval
+        years = (day.year - anchor.year) // step_years * step_years
+        while years > 0 and anchor.replace(year=anchor.year + years) > day:
+            years -= step_years
+        return anchor.replace(year=anchor.year + max(years, 0))
+    return anchor
 
 
 def parse_recurrence(kind: str, expression: str, timezone: str, anchor: date | None = None) -> Recurrence:

@@ -19,6 +19,7 @@ from dispatch.campaigns.recurrence import (
     RecurrenceKind,
     _rrule,
     parse_recurrence,
+    walk_start,
 )
 from tests.factories import FleetFactory
 
@@ -126,3 +127,44 @@ def test_the_api_answers_400_naming_the_recurrence_and_writes_nothing(bob_api, o
     assert response.status_code == 400, response.json()
     assert rule in response.json()["fields"]["recurrence"][0]["message"]
     assert not Campaign.objects.exists()
+
+
+PHASED = [
+    "FREQ=HOURLY;INTERVAL=5",
+    "FREQ=HOURLY;INTERVAL=36;BYMINUTE=15",
+    "FREQ=DAILY;INTERVAL=3;BYHOUR=17;BYMINUTE=0",
+    "FREQ=WEEKLY;INTERVAL=2",  # the weekday comes from the start
+    "FREQ=WEEKLY;INTERVAL=3;BYDAY=MO,FR;BYHOUR=6;BYMINUTE=0",
+    "FREQ=MONTHLY;INTERVAL=5",  # the day of month comes from the start
+    "FREQ=MONTHLY;BYDAY=-1FR;BYHOUR=18;BYMINUTE=0",
+    "FREQ=MONTHLY;INTERVAL=7;BYMONTHDAY=15;BYHOUR=12",
+    "FREQ=YEARLY;INTERVAL=3",
+    "FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU;BYHOUR=1;BYMINUTE=0",
+    "FREQ=DAILY;COUNT=6000;BYHOUR=3;BYMINUTE=0",
+    "FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=29;BYHOUR=9",
+]
+
+
+@pytest.mark.parametrize("anchor", [date(2012, 2, 29), date(2016, 1, 31), date(2019, 11, 4)])
+@pytest.mark.parametrize("expression", PHASED)
+def test_a_walk_started_near_the_time_asked_about_finds_the_runs_a_walk_from_the_start_finds(
+    expression, anchor
+):
+    """A campaign started years ago is not walked through every run since (a 10-year-old hourly RRULE
+    took a second an answer): the walk starts in the same phase close to the time asked about."""
+    from itertools import islice
+
+    from dateutil.rrule import rrulestr
+
+    after = datetime(2026, 5, 17, 13, 0, tzinfo=UTC)
+    from_anchor = rrulestr(expression, dtstart=datetime.combine(anchor, datetime.min.time()))
+    expected = [t.replace(tzinfo=UTC) for t in islice(from_anchor.xafter(after.replace(tzinfo=None)), 8)]
+    runs = Recurrence(RecurrenceKind.RRULE, expression, "UTC", anchor).next_runs(after=after, count=8)
+    assert runs == expected[: len(runs)]
+    if len(runs) < len(expected):  # only runs past the horizon are left out
+        assert expected[len(runs)].year > after.year + HORIZON_YEARS
+
+
+def test_the_walk_of_an_old_hourly_campaign_starts_the_day_before():
+    assert walk_start("FREQ=HOURLY", date(2016, 1, 1), date(2026, 5, 16)) == date(2026, 5, 16)
+    assert walk_start("FREQ=DAILY;COUNT=10", date(2016, 1, 1), date(2026, 5, 16)) == date(2016, 1, 1)
