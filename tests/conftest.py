@@ -6,10 +6,19 @@ servers and processes live in tests/plugins/.
 """
 
 import pytest
+from django.conf import settings
 from rest_framework.test import APIClient
 
 from fleets.models import Membership
 from tests.factories import MembershipFactory, OrganizationFactory, UserFactory, token_for
+
+# Pages render {% static %} without a collectstatic run here: the hashed-manifest storage of production
+# (settings.STORAGES) needs its manifest, so tests name files plainly and serve them from the apps' folders.
+# tests/console/test_static_files.py runs collectstatic with the real storage.
+settings.STORAGES = {
+    **settings.STORAGES,
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
 
 pytest_plugins = [
     "tests.plugins.huawei_sim",

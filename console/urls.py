@@ -1,0 +1,19 @@
+from django.urls import path
+
+from console import views
+
+app_name = "console"
+
+urlpatterns = [
+    path("", views.overview, name="overview"),
+    path("login/", views.LoginView.as_view(), name="login"),
+    path("logout/", views.LogoutView.as_view(), name="logout"),
+    path("dispatches/", views.dispatch_list, name="dispatches"),
+    path("dispatches/new/<str:kind>/", views.dispatch_new, name="dispatch-new"),
+    path("dispatches/<int:pk>/", views.dispatch_detail, name="dispatch"),
+    path("dispatches/<int:pk>/progress.json", views.dispatch_progress, name="dispatch-progress"),
+    path("dispatches/<int:pk>/cancel/", views.dispatch_cancel, name="dispatch-cancel"),
+    path("plants/", views.plant_index, name="plants"),
+    path("plants/<int:pk>/", views.plant_detail, name="plant"),
+    path("vendor-accounts/", views.vendor_accounts, name="vendor-accounts"),
+]

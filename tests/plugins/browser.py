@@ -1,0 +1,85 @@
+"""Headless Chromium for page tests: Debian's /usr/bin/chromium driven by Playwright (no browser download).
+
+`make chromium` (a prerequisite of `make test`) installs the package when it is missing. Use
+`chromium_page(base_url)` as a context manager; it yields a `BrowserSession` whose `requests` lists every
+URL the pages asked for, so a test can prove that nothing left loopback.
+
+Playwright's sync API runs an event loop in this thread while it is open, and Django refuses ORM calls
+from a thread with a running loop: do database work before or after the `with` block, not inside it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
+
+
+@dataclass
+class BrowserSession:
+    page: object
+    requests: list[str] = field(default_factory=list)
+    console_errors: list[str] = field(default_factory=list)
+
+    def off_loopback(self) -> list[str]:
+        """Every request URL whose host is not this machine's loopback (data: and blob: URLs are local)."""
+        out = []
+        for url in self.requests:
+            parts = urlsplit(url)
+            if parts.scheme in ("data", "blob", "about"):
+                continue
+            if parts.hostname not in LOOPBACK_HOSTS:
+                out.append(url)
+        return out
+
+
+def screenshot_dir() -> Path | None:
+    """Where to also save the screenshots for the README (scripts/console-screenshots.sh sets it)."""
+    value = os.environ.get("VPP_SCREENSHOT_DIR")
+    return Path(value) if value else None
+
+
+@contextlib.contextmanager
+def chromium_page(*, timezone_id: str = "Europe/Berlin", viewport=(1360, 900)) -> Iterator[BrowserSession]:
+    if not os.access(CHROMIUM, os.X_OK):
+        pytest.fail(f"{CHROMIUM} is missing: run `make chromium` (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        try:
+            context = browser.new_context(
+                timezone_id=timezone_id,
+                locale="en-GB",
+                viewport={"width": viewport[0], "height": viewport[1]},
+            )
+            session = BrowserSession(page=context.new_page())
+            context.on("request", lambda request: session.requests.append(request.url))
+
+            def on_console(message) -> None:
+                if message.type == "error":
+                    session.console_errors.append(message.text)
+
+            session.page.on("console", on_console)
+            session.page.on("pageerror", lambda exc: session.console_errors.append(str(exc)))
+            yield session
+            context.close()
+        finally:
+            browser.close()
