@@ -32,6 +32,11 @@ MAX_LATENCY_SAMPLE = 10_000
 # of an endpoint per account; Growatt only refuses a repeat of an identical request (policy.py), so its
 # "use" is not a share of an account-wide budget.
 VENDOR_LIMITS = {"huawei": (HUAWEI_LIMITS, "account"), "growatt": (GROWATT_LIMITS, "identical request")}
+# Over a limit: Huawei answers failCode 407 in an HTTP 200 body (NBI V7 1.3 "Traffic Limiting Policy");
+# an HTTP 407 or 429 from a proxy or gateway counts the same.
+LIMITED = Q(vendor_code="407") | Q(http_status__in=(407, 429))
+# The vendor answered and refused (any other non-zero code): a rejected plant, a bad parameter, ...
+REFUSED = ~Q(vendor_code__in=("", "0")) & ~LIMITED & Q(error="")
 
 
 # --- fleet overview ---------------------------------------------------------------------------------------
@@ -316,7 +321,7 @@ def _window_text(seconds: float) -> str:
 
 def vendor_account_health(*, organization: Organization, hours: int = 24, now: datetime | None = None):
     """Per vendor account, what its VendorCall rows of the last `hours` tell: calls, 407s (over the
-    vendor's limit, NBI V7 1.3), refusals (a vendor error code), transport errors, latency percentiles,
+    vendor's limit), refusals (another vendor error code), transport errors, latency percentiles,
     the last error, and how much of each documented rate limit is in use now."""
     now = now or timezone.now()
     since = now - timedelta(hours=hours)
@@ -327,8 +332,8 @@ def vendor_account_health(*, organization: Organization, hours: int = 24, now: d
         .values("vendor_account")
         .annotate(
             calls=Count("pk"),
-            limited=Count("pk", filter=Q(http_status=407)),
-            refused=Count("pk", filter=~Q(vendor_code__in=("", "0")) & ~Q(http_status=407) & Q(error="")),
+            limited=Count("pk", filter=LIMITED),
+            refused=Count("pk", filter=REFUSED),
             errors=Count("pk", filter=~Q(error="")),
             last_call=Max("created_at"),
         )
@@ -344,7 +349,7 @@ def vendor_account_health(*, organization: Organization, hours: int = 24, now: d
         )
         last_error = (
             VendorCall.objects.filter(vendor_account=account)
-            .filter(~Q(error="") | Q(http_status=407) | ~Q(vendor_code__in=("", "0")))
+            .filter(~Q(error="") | LIMITED | REFUSED)
             .order_by("-created_at", "-pk")
             .values("created_at", "endpoint", "http_status", "vendor_code", "error", "response_excerpt")
             .first()
