@@ -17,7 +17,6 @@ from django.db import transaction
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
-from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
@@ -27,6 +26,7 @@ from console.forms import LABELS, VARIANTS, CommandForm, command_kinds
 from dispatch import services
 from dispatch.models import DispatchJob, DispatchTask
 from dispatch.selectors import dispatch_job_list, dispatch_job_summaries
+from fleets.adapters import adapter_for
 from fleets.models import Plant, Vendor
 from fleets.selectors import plant_fleets, plant_list
 from vendors.base import CommandKind
@@ -153,8 +153,8 @@ def dispatch_new(request, kind: str):
         if form.is_valid():
             try:
                 job = _create(request, form, plant=plant)
-            except DomainError as exc:
-                form.add_error(None, exc.detail)
+            except DomainError as exc:  # the service's own checks: past deadline, conflicts, empty fleet
+                form.add_error(exc.field if exc.field in form.fields else None, exc.detail)
             else:
                 return redirect("console:dispatch", pk=job.pk)
     else:
@@ -166,13 +166,20 @@ def dispatch_new(request, kind: str):
             "form": form,
             "kind": kind,
             "label": LABELS.get(kind, kind),
-            "kinds": command_kinds(),
+            "kinds": _kinds_for(plant) if plant is not None else command_kinds(),
             "plant": plant,
             "variants": list(VARIANTS[kind][1]) if kind in VARIANTS else None,
             "variant": variant,
             "param_fields": [form[f"p_{name}"] for name in form.param_names],
         },
     )
+
+
+def _kinds_for(plant: Plant) -> list[tuple[str, str]]:
+    """The commands the plant's vendor can take (its adapter says so: vendors.base.VendorAdapter.supports);
+    a fleet's form offers them all, since a mixed fleet's other plants may take one."""
+    adapter = adapter_for(plant.vendor_account)
+    return [(value, label) for value, label in command_kinds() if adapter.supports(CommandKind(value))]
 
 
 def _create(request, form: CommandForm, *, plant) -> DispatchJob:
@@ -245,8 +252,7 @@ def plant_detail(request, pk: int):
                 "since": now - timedelta(hours=CHART_HOURS),
                 "until": now,
             },
-            "kinds": command_kinds(),
-            "new_url": reverse("console:dispatch-new", args=["charge_discharge"]),
+            "kinds": _kinds_for(plant),
         },
     )
 

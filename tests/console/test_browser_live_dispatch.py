@@ -26,7 +26,7 @@ from tests.dispatch.engine.world import add_growatt, add_huawei
 from tests.plugins.browser import chromium_page, screenshot_dir
 
 PASSWORD = "correct horse battery staple"  # tests.factories.UserFactory
-DURATION_MIN = 240  # vendor minutes: 24 s at the simulators' 600x, so the page polls the job many times
+DURATION_MIN = 180  # vendor minutes: 18 s at the simulators' 600x, so the page polls the job many times
 T = DispatchTask.State
 
 

@@ -160,3 +160,14 @@ def test_a_plant_page_shows_times_in_the_plants_own_zone(acme, alice):
     local = task.sent_at.astimezone(zoneinfo.ZoneInfo("Australia/Sydney"))
     assert local.strftime("%Y-%m-%d %H:%M") + " AE" in page  # AEST or AEDT
     assert 'data-tz="Australia/Sydney"' in page
+
+
+def test_a_plant_page_offers_only_the_commands_its_vendor_can_take(acme, bob):
+    client = session_for(bob)
+    huawei, growatt = acme["plants"][0], acme["plants"][3]
+    huawei_page = client.get(f"/console/plants/{huawei.pk}/").content.decode()
+    growatt_page = client.get(f"/console/plants/{growatt.pk}/").content.decode()
+    assert f"/console/dispatches/new/dod/?plant={huawei.pk}" in huawei_page
+    assert "/console/dispatches/new/storage_set/" not in huawei_page  # Growatt's raw setter
+    assert f"/console/dispatches/new/storage_set/?plant={growatt.pk}" in growatt_page
+    assert "/console/dispatches/new/dod/" not in growatt_page  # Growatt has no DoD (DESIGN.md)

@@ -158,3 +158,22 @@ def test_flags_and_raw_growatt_settings_are_typed_fields_not_json(acme, bob):
     backwards = _post(client, "storage_set", window, key="g3", query="?variant=storage_ac_charge_hour_start")
     assert any("before the start time" in m for m in _field_errors(backwards)["p_end_hour"])
     assert DispatchJob.objects.filter(command_kind="storage_set").count() == 1
+
+
+def test_times_are_read_in_the_viewers_zone_and_a_past_deadline_is_refused(acme, bob):
+    client = session_for(bob)
+    client.cookies["vpp_tz"] = "Europe%2FBerlin"
+    data = {"fleet": acme["fleet"].pk, "p_action": "charge", "p_control": "soc", "p_target_soc_pct": "80"}
+    past = _post(client, "charge_discharge", {**data, "deadline": "2020-01-01T18:00"}, key="t1")
+    assert any("future" in m for m in _field_errors(past)["deadline"])
+    assert DispatchJob.objects.count() == 0
+    later = _post(
+        client,
+        "charge_discharge",
+        {**data, "start_at": "2031-06-01T18:00", "deadline": "2031-06-01T20:00"},
+        key="t2",
+    )
+    assert later.status_code == 302
+    job = DispatchJob.objects.get()
+    assert job.start_at.isoformat() == "2031-06-01T16:00:00+00:00"  # 18:00 CEST
+    assert job.state == DispatchJob.State.SCHEDULED
