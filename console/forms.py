@@ -43,7 +43,7 @@ def command_kinds() -> list[tuple[str, str]]:
 def _form_field(name: str, field: serializers.Field) -> forms.Field:
     """The Django form field for one serializer field. Every value stays optional in the form: which are
     required (and when, e.g. target_soc_pct only for control=soc) is the serializer's to say."""
-    common = {"required": False, "label": name.replace("_", " ")}
+    common = {"required": False, "label": name.replace("_", " "), "help_text": _hint(field)}
     if isinstance(field, serializers.ChoiceField):
         return forms.ChoiceField(choices=[("", "---------"), *[(c, c) for c in field.choices]], **common)
     if isinstance(field, serializers.BooleanField):
@@ -53,6 +53,17 @@ def _form_field(name: str, field: serializers.Field) -> forms.Field:
     if isinstance(field, serializers.FloatField):
         return forms.FloatField(**common)
     return forms.CharField(max_length=getattr(field, "max_length", None) or 200, **common)
+
+
+def _hint(field: serializers.Field) -> str:
+    """What the serializer will check, so the form says it up front: required, and the documented range."""
+    hints = ["required"] if field.required else []
+    low, high = getattr(field, "min_value", None), getattr(field, "max_value", None)
+    if low is not None and high is not None and high < commands.INT32_MAX:
+        hints.append(f"{low:g} to {high:g}")
+    elif low is not None:
+        hints.append(f"at least {low:g}")
+    return ", ".join(hints)
 
 
 def params_fields(kind: str, variant: str | None = None) -> dict[str, serializers.Field]:

@@ -94,6 +94,7 @@ def test_live_dispatch_page_follows_a_real_dispatch_and_loads_nothing_from_anoth
         page.select_option("#id_p_action", "charge")
         page.select_option("#id_p_control", "duration")
         page.fill("#id_p_duration_min", str(DURATION_MIN))
+        _save(page, tmp_path, "console-dispatch-form")
         page.click("#command-form button[type=submit]")
         page.wait_for_url(re.compile(r".*/console/dispatches/\d+/$"))
         job_id = int(re.search(r"/dispatches/(\d+)/$", page.url).group(1))
