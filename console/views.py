@@ -141,7 +141,7 @@ def dispatch_new(request, kind: str):
     plant = None
     plant_id = request.GET.get("plant", "")
     if plant_id:
-        if not plant_id.isdigit():
+        if not (plant_id.isdigit() and len(plant_id) <= 18):  # a bigint, else no such plant
             raise Http404("No such plant.")
         plant = get_object_or_404(Plant.objects.filter(organization=request.organization), pk=int(plant_id))
     variant = request.GET.get("variant") or request.POST.get(VARIANTS[kind][0] if kind in VARIANTS else "")
@@ -213,8 +213,9 @@ def _create(request, form: CommandForm, *, plant) -> DispatchJob:
 @member_required
 def plant_index(request):
     plants = plant_list(organization=request.organization)
-    vendor, state, q = request.GET.get("vendor", ""), request.GET.get("state", ""), request.GET.get("q", "")
-    if vendor:
+    vendor, state = request.GET.get("vendor", ""), request.GET.get("state", "")
+    q = request.GET.get("q", "").replace("\x00", "")[:200]  # PostgreSQL text cannot hold NUL
+    if vendor in Vendor.values:
         plants = plants.filter(vendor_account__vendor=vendor)
     if state in Plant.State.values:
         plants = plants.filter(state=state)

@@ -171,3 +171,19 @@ def test_a_plant_page_offers_only_the_commands_its_vendor_can_take(acme, bob):
     assert "/console/dispatches/new/storage_set/" not in huawei_page  # Growatt's raw setter
     assert f"/console/dispatches/new/storage_set/?plant={growatt.pk}" in growatt_page
     assert "/console/dispatches/new/dod/" not in growatt_page  # Growatt has no DoD (DESIGN.md)
+
+
+def test_ids_too_long_for_the_database_are_not_found(acme, alice):
+    client = session_for(alice)
+    huge = "9" * 25
+    for url in [
+        f"/console/dispatches/{huge}/",
+        f"/console/dispatches/{huge}/progress.json",
+        f"/console/plants/{huge}/",
+        f"/console/dispatches/new/dod/?plant={huge}",
+        "/console/plants/?page=-3&state=bogus&vendor=nobody",
+        "/console/dispatches/?page=x&state=%00",
+        "/console/plants/?q=%00abc&vendor=%00",
+    ]:
+        assert client.get(url).status_code in (200, 404), url
+    assert client.get(f"/console/plants/{huge}/").status_code == 404

@@ -93,6 +93,18 @@ def test_a_charge_from_the_form_creates_the_job_the_api_would(acme, bob):
             "whole number",
         ),
         ({"p_action": "sideways"}, "p_action", "valid choice"),
+        (
+            {"p_action": "charge", "p_control": "soc", "p_target_soc_pct": "nan"},
+            "p_target_soc_pct",
+            "Enter a number",
+        ),
+        (
+            {"p_action": "charge", "p_control": "duration", "p_duration_min": "9" * 30},
+            "p_duration_min",
+            "between",
+        ),
+        ({"fleet": "9" * 25, "p_action": "stop"}, "fleet", "valid choice"),
+        ({"fleet": "\x00", "p_action": "stop"}, "fleet", "valid choice"),
     ],
 )
 def test_a_broken_rule_is_shown_at_its_field_and_nothing_is_written(acme, bob, data, field, rule):
