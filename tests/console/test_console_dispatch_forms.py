@@ -104,7 +104,7 @@ def test_a_charge_from_the_form_creates_the_job_the_api_would(acme, bob):
             "between",
         ),
         ({"fleet": "9" * 25, "p_action": "stop"}, "fleet", "valid choice"),
-        ({"fleet": "\x00", "p_action": "stop"}, "fleet", "valid choice"),
+        ({"fleet": "\x00", "p_action": "stop"}, "fleet", "Null characters"),
     ],
 )
 def test_a_broken_rule_is_shown_at_its_field_and_nothing_is_written(acme, bob, data, field, rule):
