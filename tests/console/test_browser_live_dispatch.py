@@ -99,6 +99,12 @@ def test_live_dispatch_page_follows_a_real_dispatch_and_loads_nothing_from_anoth
         page.wait_for_url(re.compile(r".*/console/dispatches/\d+/$"))
         job_id = int(re.search(r"/dispatches/(\d+)/$", page.url).group(1))
 
+        # A second tab on the dispatch list: its row of the running job follows the job too.
+        listing = page.context.new_page()
+        listing.goto(f"{base}/console/dispatches/")
+        row = f"tr[data-job='{job_id}']"
+        listing_initial_state = listing.inner_text(f"{row} [data-role=state]")
+
         # While the job runs the page polls our endpoint and redraws: progress below 100 % is seen, then
         # at least two redraws later...
         page.wait_for_function("document.getElementById('dispatch').dataset.state === 'running'")
@@ -135,6 +141,11 @@ def test_live_dispatch_page_follows_a_real_dispatch_and_loads_nothing_from_anoth
             "#per-vendor tbody tr", "rows => rows.map(r => [r.dataset.vendor, r.cells[1].innerText])"
         )
         _save(page, tmp_path, "console-dispatch-finished")
+        listing.wait_for_function(
+            f"document.querySelector(\"{row}\").dataset.state === '{final_state}'", timeout=60_000
+        )
+        listing_pct = listing.inner_text(f"{row} [data-role=pct]")
+        listing.close()
 
         # The other pages, for the README and for the loopback check.
         page.goto(f"{base}/console/")
@@ -166,6 +177,7 @@ def test_live_dispatch_page_follows_a_real_dispatch_and_loads_nothing_from_anoth
     assert final_state == job.state == DispatchJob.State.PARTIALLY_COMPLETED
     assert final_progress == 100 and final_text == f"{job.task_count} of {job.task_count} tasks ended (100 %)"
     assert updates >= 4  # redrawn while running and once more when it ended
+    assert listing_initial_state == "running" and listing_pct == "100"  # the list followed without a reload
     completed = DispatchTask.objects.filter(job=job, state=T.COMPLETED).count()
     assert completed == job.task_count - 2
     assert last_point == {"completed": completed, "with_vendor": 0, "waiting": 0, "ended_otherwise": 2}

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings as django_settings
 from django.core.management import call_command
-from django.test import Client
+from django.test import Client, override_settings
 
 from tests.console.conftest import session_for
 
@@ -26,13 +26,10 @@ ASSET = re.compile(r'(?:src|href)="([^"]+)"')
 def collected(tmp_path_factory) -> Path:
     """One collectstatic run with the production storage into a folder of this module's own."""
     root = tmp_path_factory.mktemp("static")
-    saved_root, saved_storages = django_settings.STATIC_ROOT, django_settings.STORAGES
-    django_settings.STATIC_ROOT = root
-    django_settings.STORAGES = {**saved_storages, "staticfiles": {"BACKEND": PRODUCTION_STORAGE}}
-    try:
+    storages = {**django_settings.STORAGES, "staticfiles": {"BACKEND": PRODUCTION_STORAGE}}
+    # override_settings signals the change, so Django drops the storage it built for earlier tests.
+    with override_settings(STATIC_ROOT=root, STORAGES=storages):
         call_command("collectstatic", "--noinput", verbosity=0)
-    finally:
-        django_settings.STATIC_ROOT, django_settings.STORAGES = saved_root, saved_storages
     return root
 
 
