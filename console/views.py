@@ -32,14 +32,13 @@ from fleets.selectors import plant_fleets, plant_list
 from vendors.base import CommandKind
 from vpp.errors import DomainError
 
+CHART_HOURS = 24  # the fleet and plant charts' span
+
 
 @require_GET
 def favicon(request):
     """Browsers ask for /favicon.ico on every page without a <link rel=icon> (the admin): ours."""
     return redirect(static("console/favicon.svg"), permanent=False)
-
-
-CHART_HOURS = 24
 
 
 class LoginView(auth_views.LoginView):
