@@ -336,6 +336,8 @@ def vendor_account_health(*, organization: Organization, hours: int = 24, now: d
             refused=Count("pk", filter=REFUSED),
             errors=Count("pk", filter=~Q(error="")),
             last_call=Max("created_at"),
+            # The session: when the account last logged in (Huawei NBI V7 9.1.1; Growatt has a token).
+            last_login=Max("created_at", filter=Q(endpoint="login")),
         )
         .order_by()
     }
@@ -362,6 +364,7 @@ def vendor_account_health(*, organization: Organization, hours: int = 24, now: d
                 "refused": row.get("refused", 0),
                 "errors": row.get("errors", 0),
                 "last_call": row.get("last_call"),
+                "last_login": row.get("last_login"),
                 "p50_ms": _percentile(durations, 50),
                 "p95_ms": _percentile(durations, 95),
                 "p99_ms": _percentile(durations, 99),

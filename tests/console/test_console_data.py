@@ -181,6 +181,7 @@ def test_vendor_accounts_show_calls_407s_refusals_latency_and_rate_limit_use(acm
     # 5, 7, 10, 20, ..., 100 and 3000 ms: the median is the 7th of 13; the 3 s timeout is the slowest.
     assert row["p50_ms"] == 50.0 and row["p99_ms"] > 2000
     assert row["last_error"]["error"] == "timed out"
+    assert row["last_login"] == VendorCall.objects.get(endpoint="login", error="timed out").created_at
     use = {(u["endpoint"], u["rule"]): u for u in row["rate_use"]}
     # NBI V7 9.3.4: once a minute; 11 calls in the last minute of a real-time account.
     assert use[("chargeAndDischarge", "1 per minute")]["used"] == 11
