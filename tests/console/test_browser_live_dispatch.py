@@ -5,6 +5,8 @@ a mixed Huawei + Growatt fleet through the console's form, and watches the live 
 Celery worker and beat send the commands to the vendor simulators over HTTP and poll them until every task
 ends. The page must show progress rising to 100 %, its chart redrawn from our JSON endpoint, the plants
 the vendors refused with the vendors' reasons, and every request the pages made must stay on loopback.
+Every answer carries a strict Content-Security-Policy (tests/plugins/browser.py), and the console must stay
+empty of errors: no page of ours needs an inline script or style, or anything from another host.
 
 With VPP_SCREENSHOT_DIR set (scripts/console-screenshots.sh) the screenshots are also saved there for the
 README.

@@ -30,13 +30,15 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
+# The policy every page must hold (what issue 10's Content-Security-Policy sets): all code from our origin.
+STRICT_CSP = "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'self'"
 
 
 @dataclass
 class BrowserSession:
     page: object
     requests: list[str] = field(default_factory=list)
-    console_errors: list[str] = field(default_factory=list)
+    console_errors: list[str] = field(default_factory=list)  # CSP violations are reported here too
 
     def off_loopback(self) -> list[str]:
         """Every request URL whose host is not this machine's loopback (data: and blob: URLs are local)."""
@@ -56,8 +58,18 @@ def screenshot_dir() -> Path | None:
     return Path(value) if value else None
 
 
+def _with_strict_csp(route) -> None:
+    """Serve every answer with STRICT_CSP added, so an inline script or style, or a load from elsewhere,
+    is refused by the browser and reported on its console (which the tests read)."""
+    response = route.fetch(max_redirects=0)  # a redirect goes back to the browser as it came
+    headers = {**response.headers, "content-security-policy": STRICT_CSP}
+    route.fulfill(response=response, headers=headers)
+
+
 @contextlib.contextmanager
-def chromium_page(*, timezone_id: str = "Europe/Berlin", viewport=(1360, 900)) -> Iterator[BrowserSession]:
+def chromium_page(
+    *, timezone_id: str = "Europe/Berlin", viewport=(1360, 900), strict_csp: bool = True
+) -> Iterator[BrowserSession]:
     if not os.access(CHROMIUM, os.X_OK):
         pytest.fail(f"{CHROMIUM} is missing: run `make chromium` (apt-get install chromium)")
     from playwright.sync_api import sync_playwright
@@ -70,16 +82,20 @@ def chromium_page(*, timezone_id: str = "Europe/Berlin", viewport=(1360, 900)) -
                 locale="en-GB",
                 viewport={"width": viewport[0], "height": viewport[1]},
             )
-            session = BrowserSession(page=context.new_page())
-            context.on("request", lambda request: session.requests.append(request.url))
+            requests: list[str] = []
+            errors: list[str] = []
 
             def on_console(message) -> None:
                 if message.type == "error":
-                    session.console_errors.append(message.text)
+                    errors.append(message.text)
 
-            session.page.on("console", on_console)
-            session.page.on("pageerror", lambda exc: session.console_errors.append(str(exc)))
-            yield session
+            # On the context, so every tab a test opens is recorded.
+            context.on("request", lambda request: requests.append(request.url))
+            context.on("console", on_console)
+            context.on("weberror", lambda error: errors.append(str(error.error)))
+            if strict_csp:
+                context.route("**/*", _with_strict_csp)
+            yield BrowserSession(page=context.new_page(), requests=requests, console_errors=errors)
             context.close()
         finally:
             browser.close()
