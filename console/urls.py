@@ -1,22 +1,7 @@
-from django.urls import path, register_converter
+from django.urls import path
 
+import vpp.routers  # noqa: F401 - registers the <id:...> converter: a bigint, else no route (a 404)
 from console import views
-
-
-class IdConverter:
-    """A primary key: at most 18 digits, so it fits PostgreSQL's bigint (a longer one is a 404, not a
-    database error)."""
-
-    regex = "[0-9]{1,18}"
-
-    def to_python(self, value: str) -> int:
-        return int(value)
-
-    def to_url(self, value) -> str:
-        return str(value)
-
-
-register_converter(IdConverter, "id")
 
 app_name = "console"
 

@@ -381,8 +381,8 @@ def _csp_directives(policy: str) -> dict[str, list[str]]:
 
 # Content-Security-Policy for every page we serve: our own origin only (static files included), no inline
 # script, no framing. CSP_REPORT_ONLY=1 sends it as Content-Security-Policy-Report-Only instead. The
-# Swagger UI at /api/docs/ loads its bundle from a CDN with an inline script, so it is left out until it is
-# served from our own static files.
+# Swagger UI at /api/docs/ holds it too: its bundle is one of our static files (drf-spectacular-sidecar) and
+# its init script a file of its own (urls.py); the browser tests check every page under this policy.
 _CSP = _csp_directives(
     env_str(
         "CONTENT_SECURITY_POLICY",
@@ -391,7 +391,7 @@ _CSP = _csp_directives(
     )
 )
 _CSP_CONFIG = {
-    "EXCLUDE_URL_PREFIXES": env_list("CSP_EXCLUDE_URL_PREFIXES", ["/api/docs/"]),
+    "EXCLUDE_URL_PREFIXES": env_list("CSP_EXCLUDE_URL_PREFIXES", []),
     "DIRECTIVES": _CSP,
 }
 if env_bool("CSP_REPORT_ONLY", False):

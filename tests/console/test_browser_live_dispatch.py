@@ -25,7 +25,7 @@ from django.utils import timezone
 from dispatch.models import DispatchJob, DispatchTask
 from fleets.models import PlantTelemetry, VendorCall
 from tests.dispatch.engine.world import add_growatt, add_huawei
-from tests.plugins.browser import chromium_page, screenshot_dir
+from tests.plugins.browser import chromium_page, screenshot_dir, wait_true
 
 PASSWORD = "correct horse battery staple"  # tests.factories.UserFactory
 DURATION_MIN = 180  # vendor minutes: 18 s at the simulators' 600x, so the page polls the job many times
@@ -109,9 +109,14 @@ def test_live_dispatch_page_follows_a_real_dispatch_and_loads_nothing_from_anoth
 
         # While the job runs the page polls our endpoint and redraws: progress below 100 % is seen, then
         # at least two redraws later...
-        page.wait_for_function("document.getElementById('dispatch').dataset.state === 'running'")
-        page.wait_for_function(
-            "Number(document.getElementById('timeline-chart').dataset.updates) >= 3", timeout=120_000
+        wait_true(
+            page, "document.getElementById('dispatch').dataset.state === 'running'", what="a running job"
+        )
+        wait_true(
+            page,
+            "Number(document.getElementById('timeline-chart').dataset.updates) >= 3",
+            timeout_s=120,
+            what="three redraws of the chart",
         )
         running_progress = page.eval_on_selector("#job-progress", "el => el.value")
         running_text = page.inner_text("#job-progress-text")
@@ -121,11 +126,12 @@ def test_live_dispatch_page_follows_a_real_dispatch_and_loads_nothing_from_anoth
         _save(page, tmp_path, "console-dispatch-running")
 
         # ...the job ends: the page follows it to the end by itself.
-        page.wait_for_function(
+        wait_true(
+            page,
             "['completed', 'partially_completed', 'failed'].includes("
             "document.getElementById('dispatch').dataset.state)",
-            timeout=240_000,
-            polling=500,
+            timeout_s=240,
+            what="the job to end on the page",
         )
         final_state = page.get_attribute("#dispatch", "data-state")
         final_progress = page.eval_on_selector("#job-progress", "el => el.value")
@@ -143,19 +149,21 @@ def test_live_dispatch_page_follows_a_real_dispatch_and_loads_nothing_from_anoth
             "#per-vendor tbody tr", "rows => rows.map(r => [r.dataset.vendor, r.cells[1].innerText])"
         )
         _save(page, tmp_path, "console-dispatch-finished")
-        listing.wait_for_function(
-            f"document.querySelector(\"{row}\").dataset.state === '{final_state}'", timeout=60_000
+        wait_true(
+            listing,
+            f"document.querySelector(\"{row}\").dataset.state === '{final_state}'",
+            what="the list's row to end",
         )
         listing_pct = listing.inner_text(f"{row} [data-role=pct]")
         listing.close()
 
         # The other pages, for the README and for the loopback check.
         page.goto(f"{base}/console/")
-        page.wait_for_function("Chart.getChart('power-chart') !== undefined")
+        wait_true(page, "window.Chart && Chart.getChart('power-chart') !== undefined", what="the power chart")
         power_points = page.evaluate("Chart.getChart('power-chart').data.datasets[0].data.length")
         _save(page, tmp_path, "console-fleet")
         page.goto(f"{base}/console/plants/{huawei[1].pk}/")
-        page.wait_for_function("Chart.getChart('telemetry-chart') !== undefined")
+        wait_true(page, "window.Chart && Chart.getChart('telemetry-chart') !== undefined", what="the chart")
         history = page.inner_text("table >> nth=0")
         _save(page, tmp_path, "console-plant")
         page.goto(f"{base}/console/vendor-accounts/")

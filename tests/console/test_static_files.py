@@ -44,7 +44,11 @@ def production_static(collected, settings):
 def test_production_settings_serve_static_files_with_whitenoise():
     assert "whitenoise.middleware.WhiteNoiseMiddleware" in django_settings.MIDDLEWARE
     middleware = django_settings.MIDDLEWARE
-    assert middleware.index("whitenoise.middleware.WhiteNoiseMiddleware") == 1  # right after security
+    # Above every other layer but the security headers (and the /api/ error shape): WhiteNoise answers
+    # static files before sessions, CSRF or auth look at them.
+    whitenoise = middleware.index("whitenoise.middleware.WhiteNoiseMiddleware")
+    assert middleware.index("django.middleware.security.SecurityMiddleware") < whitenoise
+    assert whitenoise < middleware.index("django.contrib.sessions.middleware.SessionMiddleware")
     from vpp import settings as module
 
     assert module.STORAGES["staticfiles"]["BACKEND"] == PRODUCTION_STORAGE  # tests swap it (conftest)

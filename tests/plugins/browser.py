@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -50,6 +51,18 @@ class BrowserSession:
             if parts.hostname not in LOOPBACK_HOSTS:
                 out.append(url)
         return out
+
+
+def wait_true(page, expression: str, *, timeout_s: float = 60, what: str = "") -> None:
+    """Poll `expression` in the page until it is truthy (bounded). Not page.wait_for_function: its poller
+    compiles the predicate with `new Function`, which our Content-Security-Policy (no 'unsafe-eval')
+    refuses; page.evaluate goes through the DevTools protocol, which the policy does not govern."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if page.evaluate(expression):
+            return
+        page.wait_for_timeout(250)
+    pytest.fail(f"timed out after {timeout_s}s waiting for {what or expression}")
 
 
 def screenshot_dir() -> Path | None:
