@@ -6,6 +6,8 @@ servers and processes live in tests/plugins/.
 """
 
 import pytest
+from django.conf import settings
+from django.test import override_settings
 from rest_framework.test import APIClient
 
 from fleets.models import Membership
@@ -17,6 +19,16 @@ pytest_plugins = [
     "tests.plugins.celery_worker",
     "tests.plugins.fleet_sims",
 ]
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _plain_static_files():
+    """Pages render {% static %} without a collectstatic run here: the hashed-manifest storage of production
+    (settings.STORAGES) needs its manifest, so tests name files plainly and serve them from the apps' folders.
+    tests/console/test_static_files.py runs collectstatic with the real storage."""
+    plain = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
+    with override_settings(STORAGES={**settings.STORAGES, "staticfiles": plain}):
+        yield
 
 
 @pytest.fixture

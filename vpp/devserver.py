@@ -76,6 +76,9 @@ def main() -> None:
 
     print(f"Migrating the SQLite database under {VAR_DIR} ...")
     _manage("migrate", "--noinput", "-v", "0")
+    # runserver with DEBUG off serves no static files: WhiteNoise serves what collectstatic gathers.
+    print(f"Collecting static files into {VAR_DIR / 'static'} ...")
+    _manage("collectstatic", "--noinput", "-v", "0")
 
     print("Starting:")
     demo_args = []
@@ -122,6 +125,7 @@ def main() -> None:
     print(demo.stdout.rstrip())
     print()
     print(f"Admin:      http://{WEB_ADDR}/admin/   (user demo, password printed above)")
+    print(f"Console:    http://{WEB_ADDR}/console/   (same login)")
     print(f"API docs:   http://{WEB_ADDR}/api/docs/")
     print(f"Try:        curl -H 'Authorization: Token <token>' http://{WEB_ADDR}/api/v1/health")
     print("Ctrl-C stops everything.")

@@ -61,14 +61,17 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "axes",
+    "drf_spectacular_sidecar",  # Swagger UI served from our static files, not a CDN
     "vpp",
     "fleets",
     "dispatch",
     "dispatch.campaigns",
+    "console",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",  # static files in every mode (runserver, gunicorn)
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -121,8 +124,17 @@ TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
 
+# Static files (admin, API docs, console) are served by WhiteNoise in every mode, from STATIC_ROOT as
+# `collectstatic` fills it (make run and the Dockerfile run it): hashed names, compressed, cached for ever.
+# Nothing a page loads comes from another host.
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)  # WhiteNoise warns at start when it is missing (before collectstatic)
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+LOGIN_URL = "console:login"
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -145,6 +157,10 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Enrol solar and battery plants from vendor clouds and dispatch fleets of them.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    # No badge from the public validator: the docs page loads nothing from another host.
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
 }
 
 # API guard rails (issue 10): roles on every view (vpp/permissions.py; a view that names none lets viewers
@@ -365,8 +381,8 @@ def _csp_directives(policy: str) -> dict[str, list[str]]:
 
 # Content-Security-Policy for every page we serve: our own origin only (static files included), no inline
 # script, no framing. CSP_REPORT_ONLY=1 sends it as Content-Security-Policy-Report-Only instead. The
-# Swagger UI at /api/docs/ loads its bundle from a CDN with an inline script, so it is left out until it is
-# served from our own static files.
+# Swagger UI at /api/docs/ holds it too: its bundle is one of our static files (drf-spectacular-sidecar) and
+# its init script a file of its own (urls.py); the browser tests check every page under this policy.
 _CSP = _csp_directives(
     env_str(
         "CONTENT_SECURITY_POLICY",
@@ -375,7 +391,7 @@ _CSP = _csp_directives(
     )
 )
 _CSP_CONFIG = {
-    "EXCLUDE_URL_PREFIXES": env_list("CSP_EXCLUDE_URL_PREFIXES", ["/api/docs/"]),
+    "EXCLUDE_URL_PREFIXES": env_list("CSP_EXCLUDE_URL_PREFIXES", []),
     "DIRECTIVES": _CSP,
 }
 if env_bool("CSP_REPORT_ONLY", False):

@@ -1,7 +1,9 @@
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from django.views.generic import RedirectView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from console import views as console_views
 from vpp import views
 
 api_v1 = [
@@ -15,10 +17,16 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_v1, "api"), namespace="api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    # GET and HEAD only: the page's HTML renderer cannot render an OPTIONS answer (a 500 otherwise).
+    # The split view serves its init script as a file (no inline script: CSP script-src 'self'). GET and
+    # HEAD only: the page's HTML renderer cannot render an OPTIONS answer (a 500 otherwise).
     path(
         "api/docs/",
-        SpectacularSwaggerView.as_view(url_name="schema", http_method_names=["get", "head"]),
+        SpectacularSwaggerSplitView.as_view(
+            url_name="schema", template_name="vpp/swagger_ui.html", http_method_names=["get", "head"]
+        ),
         name="docs",
     ),
+    path("console/", include("console.urls")),
+    path("", RedirectView.as_view(pattern_name="console:overview"), name="home"),
+    path("favicon.ico", console_views.favicon),
 ]

@@ -82,6 +82,33 @@ def demo_server(tmp_path):
         out.close()
 
 
+def _static_files_are_served(base: str, job_id: int) -> None:
+    """runserver with DEBUG off serves no static files: the admin is styled and the API docs and the console
+    work only because WhiteNoise serves what the devserver collected (hashed names, cached for ever)."""
+    with httpx.Client(base_url=base, timeout=10, follow_redirects=True) as web:
+        login = web.get("/admin/login/")
+        assert login.status_code == 200
+        css = re.search(r'href="(/static/admin/css/base\.[0-9a-f]{12}\.css)"', login.text)
+        assert css, "the admin's stylesheet is not a hashed static file"
+        answer = web.get(css.group(1))
+        assert answer.status_code == 200 and "immutable" in answer.headers["cache-control"]
+        page = web.get("/console/login/")
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
+        web.post(
+            "/console/login/",
+            data={"username": "demo", "password": "vpp-demo-password", "csrfmiddlewaretoken": token},
+            headers={"Referer": f"{base}/console/login/"},
+        )
+        live = web.get(f"/console/dispatches/{job_id}/")
+        assert live.status_code == 200 and f"Dispatch #{job_id}" in live.text
+        progress = web.get(f"/console/dispatches/{job_id}/progress.json").json()
+        assert progress["state"] == "completed" and progress["progress_pct"] == 100.0
+        docs = web.get("/api/docs/")
+        for asset in re.findall(r'(?:src|href)="(/static/[^"]+)"', live.text + docs.text):
+            assert web.get(asset).status_code == 200, asset
+        assert "swagger-ui-bundle." in docs.text and "chart.umd.min." in live.text
+
+
 @pytest.mark.worker
 def test_make_run_serves_the_demo_fleet_and_a_charge_completes_on_every_plant(demo_server):
     proc, base, var_dir = demo_server
@@ -126,6 +153,7 @@ def test_make_run_serves_the_demo_fleet_and_a_charge_completes_on_every_plant(de
             return job if job["state"] not in ("scheduled", "running") else None
 
         job = _wait(finished, timeout_s=240, what="the charge to finish", proc=proc, var_dir=var_dir)
+        _static_files_are_served(base, job_id)
         assert job["state"] == "completed", job
         assert job["task_count"] == fleet["plant_count"]
         assert job["counts"]["by_state"]["completed"] == job["task_count"], job["counts"]
