@@ -178,14 +178,13 @@ REST_FRAMEWORK.update(
         "DEFAULT_AUTHENTICATION_CLASSES": [
             "vpp.authentication.TokenAuthentication",
             "rest_framework.authentication.SessionAuthentication",
+            "vpp.authentication.AnonymousCalls",  # last: counts calls without credentials per IP
         ],
         "DEFAULT_PERMISSION_CLASSES": ["vpp.permissions.CanOperate"],
         "DEFAULT_PARSER_CLASSES": ["vpp.parsers.JSONParser"],
         "DEFAULT_METADATA_CLASS": "vpp.metadata.ScopedMetadata",
-        "DEFAULT_THROTTLE_CLASSES": [
-            "vpp.throttling.TokenRateThrottle",
-            "vpp.throttling.AnonymousRateThrottle",
-        ],
+        # Per token here; per IP for calls without valid credentials in vpp.authentication.
+        "DEFAULT_THROTTLE_CLASSES": ["vpp.throttling.TokenRateThrottle"],
         "DEFAULT_THROTTLE_RATES": {
             "token": env_rate("API_THROTTLE_TOKEN_RATE", "1200/minute"),
             "anon": env_rate("API_THROTTLE_ANON_RATE", "120/minute"),

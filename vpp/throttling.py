@@ -1,8 +1,10 @@
 """API throttles (README "Settings": API_THROTTLE_TOKEN_RATE, API_THROTTLE_ANON_RATE, API_NUM_PROXIES).
 
-- scope "token": per API token (per user for a session login), for every authenticated call;
-- scope "anon": per client IP, for calls without valid credentials: the public schema and docs, and every
-  wrong token (vpp.authentication counts those before answering 401, so guessing tokens is throttled too).
+- scope "token": per API token (per user for a session login), for every authenticated call
+  (TokenRateThrottle, DRF's DEFAULT_THROTTLE_CLASSES);
+- scope "anon": per client IP, for every call without valid credentials: none (the public schema and docs,
+  and 401s elsewhere) or a wrong token. vpp.authentication counts those (ClientIpThrottle) while it
+  authenticates, because DRF answers 401 before its throttles run, so guessing tokens is throttled too.
 
 Past the rate the answer is a JSON 429 with Retry-After (RFC 6585 section 4). Counts live in the "throttle"
 cache: Redis when REDIS_URL is set, so every web process shares them; one process's memory otherwise.
@@ -63,16 +65,10 @@ class TokenRateThrottle(_Throttle):
 
 
 class ClientIpThrottle(_Throttle):
-    """Counts per client IP; touches no request.user, so authentication itself may consult it."""
+    """Counts per client IP (API_NUM_PROXIES says whether X-Forwarded-For is read); it touches no
+    request.user, so authentication itself may consult it."""
 
     scope = "anon"
 
     def get_cache_key(self, request, view):
         return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
-
-
-class AnonymousRateThrottle(ClientIpThrottle):
-    def get_cache_key(self, request, view):
-        if request.user and request.user.is_authenticated:
-            return None
-        return super().get_cache_key(request, view)

@@ -3,9 +3,7 @@ past the rate a JSON 429 with Retry-After, and the rate lifts once that time has
 
 from __future__ import annotations
 
-import ipaddress
 import time
-import uuid
 
 import pytest
 import time_machine
@@ -13,7 +11,7 @@ from django.core.exceptions import ImproperlyConfigured
 from rest_framework.test import APIClient
 
 from fleets.models import Fleet
-from tests.guard.conftest import client_for
+from tests.guard.conftest import client_for, fresh_ip
 from tests.guard.test_json_errors import assert_error
 from vpp.env import env_rate
 
@@ -29,11 +27,6 @@ def rates(settings):
         }
 
     return set_rates
-
-
-def fresh_ip() -> str:
-    """An address no other test (or earlier run) used: the counts live in Redis for a minute."""
-    return str(ipaddress.IPv6Address((0x20010DB8 << 96) | uuid.uuid4().int >> 32))
 
 
 def assert_throttled(response) -> int:
@@ -105,6 +98,16 @@ def test_anonymous_callers_are_throttled_per_ip(world, rates):
         assert first.get("/api/docs/").status_code == 200
     assert_throttled(first.get("/api/docs/"))
     assert second.get("/api/docs/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_calls_without_credentials_count_against_the_ip_too(world, rates):
+    rates(anon="2/minute")
+    nobody = APIClient(REMOTE_ADDR=fresh_ip())
+    for path in ("/api/v1/plants", "/api/v1/dispatches"):
+        assert_error(nobody.get(path), 401, "not_authenticated")
+    assert_throttled(nobody.get("/api/v1/plants"))
+    assert_throttled(nobody.get("/api/docs/"))  # one count for the address, public routes included
 
 
 @pytest.mark.django_db
