@@ -115,6 +115,12 @@ class VendorRequest(models.Model):
         related_name="+",
         help_text="Send only after this request was sent or failed (a replace's stop goes first)",
     )
+    command = models.JSONField(
+        null=True,
+        blank=True,
+        help_text="This request's own command (dispatch.codec), when its plants' differ from the job's: a "
+        "power target gives each request its power and duration",
+    )
     state = models.CharField(max_length=12, choices=State.choices, default=State.PENDING)
     attempts = models.PositiveSmallIntegerField(default=0)
     not_before = models.DateTimeField(null=True, blank=True)

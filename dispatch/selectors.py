@@ -51,7 +51,7 @@ def dispatch_job_summaries(*, job_ids: list[int]) -> dict[int, dict]:
 def dispatch_job_list(*, organization: Organization) -> QuerySet[DispatchJob]:
     return (
         DispatchJob.objects.filter(organization=organization)
-        .select_related("created_by", "fleet")
+        .select_related("created_by", "fleet", "power_target")
         .order_by("-created_at", "-pk")
     )
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import datetime
 
 from django.db import transaction
@@ -148,8 +149,12 @@ def dispatch_job_create(
     idempotency_key: str | None = None,
     request_fingerprint: str | None = None,
     on_conflict: str = DispatchJob.OnConflict.REJECT,
+    batches: Callable | None = None,
 ) -> tuple[DispatchJob, bool]:
     """Create a job, its tasks and its vendor request batches; returns (job, created).
+
+    `batches(job, targets, now=...)` builds the (requests, tasks) instead of the default batching: a power
+    target's requests each carry their own command (dispatch.powertargets).
 
     created is False when `idempotency_key` names a job of the same request (same fingerprint); the same
     key with a different request is a 422 naming Idempotency-Key. A plant with an open task of a
@@ -232,7 +237,7 @@ def dispatch_job_create(
         started_at=None if scheduled else now,
         task_count=len(targets),
     )
-    requests, tasks = _batches(job, targets, now=now)
+    requests, tasks = (batches or _batches)(job, targets, now=now)
     VendorRequest.objects.bulk_create(requests, batch_size=1000)
     DispatchTask.objects.bulk_create(tasks, batch_size=2000)
     if not requests:  # nothing any vendor can do: the job is over already

@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "fleets",
     "dispatch",
     "dispatch.campaigns",
+    "dispatch.powertargets",
     "console",
 ]
 

@@ -8,6 +8,7 @@ plant of another organisation is answered exactly like one that does not exist: 
 
 from __future__ import annotations
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.utils import timezone
 from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema_field
 from rest_framework import serializers
@@ -53,7 +54,7 @@ class GrowattSetterParams(serializers.Serializer):
 
 PARAMS_SCHEMA = PolymorphicProxySerializer(
     component_name="DispatchParams",
-    serializers=[*commands.PARAMS.values(), GrowattSetterParams],
+    serializers=[*commands.PARAMS.values(), commands.PowerTargetParams, GrowattSetterParams],
     resource_type_field_name=None,
 )
 
@@ -64,7 +65,7 @@ class ParamsField(serializers.JSONField):
 
 
 class DispatchCreateSerializer(serializers.Serializer):
-    command = serializers.ChoiceField(choices=[k.value for k in CommandKind])
+    command = serializers.ChoiceField(choices=[*(k.value for k in CommandKind), commands.POWER_TARGET])
     params = ParamsField(required=False, default=dict)
     fleet = serializers.IntegerField(required=False, allow_null=True, min_value=1)
     plants = serializers.ListField(
@@ -86,6 +87,14 @@ class DispatchCreateSerializer(serializers.Serializer):
         default=DispatchJob.OnConflict.REJECT,
         help_text="A plant with a conflicting task in progress: refuse the request (409), or cancel that "
         "task (sending the vendor's stop first) and proceed.",
+    )
+
+    dry_run = commands.StrictBooleanField(
+        required=False,
+        default=False,
+        help_text="Answer 200 with the plan (power_target: allocation, expected power per 5-minute interval, "
+        "ETA per plant, warnings; other commands: ETA per plant, unsupported plants) and write and send "
+        "nothing.",
     )
 
     def to_internal_value(self, data):
@@ -149,6 +158,13 @@ class DispatchCreateSerializer(serializers.Serializer):
         return data
 
 
+def _power_target(job):
+    try:
+        return job.power_target
+    except ObjectDoesNotExist:
+        return None
+
+
 def _some(ids: list[int], shown: int = 10) -> str:
     text = ", ".join(str(i) for i in ids[:shown])
     return text + (f" and {len(ids) - shown} more" if len(ids) > shown else "")
@@ -174,7 +190,10 @@ class DispatchJobSerializer(serializers.ModelSerializer):
     """A job, with its task counts and energy totals from `context["summaries"]`
     (dispatch.selectors.dispatch_job_summaries: one aggregate query for a whole page of jobs)."""
 
-    command = serializers.CharField(source="command_kind")
+    command = serializers.SerializerMethodField(help_text="The command as asked (power_target included)")
+    power_target = serializers.SerializerMethodField(
+        help_text="For a power_target: what was asked and the plan's summary and warnings; else null"
+    )
     created_by = serializers.SerializerMethodField()
     counts = serializers.SerializerMethodField()
     charged_kwh = serializers.SerializerMethodField(help_text="Energy the vendor reported charged, summed")
@@ -203,8 +222,28 @@ class DispatchJobSerializer(serializers.ModelSerializer):
             "counts",
             "charged_kwh",
             "discharged_kwh",
+            "power_target",
         ]
         read_only_fields = fields
+
+    def get_command(self, job) -> str:
+        return commands.POWER_TARGET if _power_target(job) is not None else job.command_kind
+
+    def get_power_target(self, job) -> dict | None:
+        target = _power_target(job)
+        if target is None:
+            return None
+        return {
+            "direction": target.direction,
+            "power_kw": target.power_kw,
+            "duration_min": target.duration_min,
+            "soc_floor_pct": target.soc_floor_pct,
+            "soc_ceiling_pct": target.soc_ceiling_pct,
+            "window_start": target.window_start,
+            "window_end": target.window_end,
+            "summary": target.plan.get("summary", {}),
+            "warnings": target.plan.get("warnings", []),
+        }
 
     def _summary(self, job) -> dict:
         return self.context["summaries"][job.pk]

@@ -26,7 +26,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-from dispatch import selectors, services
+from dispatch import commands, selectors, services
 from dispatch.api.filters import DispatchJobFilter, DispatchTaskFilter
 from dispatch.api.serializers import (
     DispatchCreateSerializer,
@@ -35,6 +35,14 @@ from dispatch.api.serializers import (
     ErrorSerializer,
 )
 from dispatch.models import DispatchJob, DispatchTask
+from dispatch.powertargets.delivery import power_target_delivery
+from dispatch.powertargets.models import PowerTarget
+from dispatch.powertargets.services import (
+    command_dry_run,
+    plan_to_json,
+    power_target_create,
+    power_target_plan,
+)
 from vpp.errors import DomainError
 from vpp.parsers import JSONParser
 from vpp.permissions import CanOperate, organization_of
@@ -149,7 +157,8 @@ class DispatchJobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         organization = organization_of(request.user)
         key = _idempotency_key(request)
         fingerprint = request_fingerprint(request.data)
-        if key is not None:
+        dry_run = isinstance(request.data, dict) and request.data.get("dry_run") is True
+        if key is not None and not dry_run:  # a dry run writes nothing, so it replays nothing either
             earlier = self._jobs().filter(idempotency_key=key).first()
             if earlier is not None:
                 _replay(earlier, fingerprint)
@@ -159,10 +168,14 @@ class DispatchJobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         body.is_valid(raise_exception=True)
         data = body.validated_data
         fleet = data.get("fleet")
-        job, created = services.dispatch_job_create(
+        power_target = data["command"] == commands.POWER_TARGET
+        if data["dry_run"]:
+            return Response(self._dry_run(organization, data, power_target=power_target))
+        create = power_target_create if power_target else services.dispatch_job_create
+        extra = {} if power_target else {"command_kind": data["command"]}
+        job, created = create(
             organization=organization,
             created_by=request.user,
-            command_kind=data["command"],
             params=data["params"],
             command=data["command_obj"],
             fleet=fleet,
@@ -172,6 +185,7 @@ class DispatchJobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
             idempotency_key=key,
             request_fingerprint=fingerprint,
             on_conflict=data["on_conflict"],
+            **extra,
         )
         if not created:  # a concurrent request with the same key won the race
             _replay(job, fingerprint)
@@ -179,6 +193,33 @@ class DispatchJobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         job = self._jobs().get(pk=job.pk)
         location = f"{request.build_absolute_uri().rstrip('/')}/{job.pk}"
         return self._job_response(job, status=status.HTTP_201_CREATED, headers={"Location": location})
+
+    def _dry_run(self, organization, data, *, power_target: bool) -> dict:
+        where = {
+            "fleet": data.get("fleet"),
+            "plant_ids": data.get("plants"),
+            "start_at": data.get("start_at"),
+        }
+        if power_target:
+            plan = power_target_plan(organization=organization, params=data["params"], **where)
+            return {"dry_run": True, "command": commands.POWER_TARGET, **plan_to_json(plan)}
+        return {
+            "dry_run": True,
+            "command": data["command"],
+            **command_dry_run(organization=organization, command_kind=data["command"], **where),
+        }
+
+    @extend_schema(
+        summary="Delivery of a power target: target, plan, measured and baseline power per 5-minute interval",
+        responses={200: OpenApiResponse(description="Intervals, summary and outcome"), **ERRORS},
+    )
+    @action(detail=True, methods=["get"])
+    def delivery(self, request, pk=None):
+        job = self.get_object()
+        target = PowerTarget.objects.filter(job=job).first()
+        if target is None:
+            raise DomainError("not_a_power_target", "This job is not a power target.", http_status=404)
+        return Response(power_target_delivery(target=target))
 
     @extend_schema(
         summary="The job's per-plant tasks",

@@ -78,7 +78,7 @@ def vendor_request_poll(*, request: VendorRequest) -> float | None:
     speed = account.clock_speed
     refresh = timing.refresh_s(account.vendor, job.command_kind)
     step = timing.real(refresh, speed)
-    command = command_from_json(job.command)
+    command = command_from_json(request.command or job.command)
     targets = plant_targets([t.plant for t in tasks])
     sent = [
         base.SentTask(target=targets[t.plant_id], remote_id=t.remote_id or None, sent_at=t.sent_at or now)

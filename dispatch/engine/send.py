@@ -168,7 +168,7 @@ def vendor_request_send(
         _mine(request).update(state=R.CANCELLED, lease_until=None)
         return SendOutcome()
     is_stop = request.purpose == VendorRequest.Purpose.STOP
-    command = STOP if is_stop else command_from_json(job.command)
+    command = STOP if is_stop else command_from_json(request.command or job.command)
     targets = plant_targets([t.plant for t in tasks])
     adapter = adapter_for(request.vendor_account)
     requested_by = (job.cancelled_by_id or job.created_by_id) if is_stop else job.created_by_id

@@ -22,6 +22,7 @@ class VendorProfile:
     request_interval_s: float = 60.0  # per account; NBI V7 9.3.4 "once per minute"; 0 = no account limit
     arms_ahead: bool = False  # a command that carries its own start time (Growatt windows, 4.3.12)
     clock_speed: float = 1.0  # a simulator's speed: vendor seconds / clock_speed = our seconds
+    unavailable: tuple[str, str] | None = None  # (reason, message): every plant of it is left out
 
 
 HUAWEI = VendorProfile("huawei")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -37,11 +38,13 @@ def has_battery(plant: PlantState) -> bool:
     return plant.usable_kwh is not None and plant.usable_kwh > 0
 
 
-def fleet_max_kw(plants: list[PlantState], direction: str, profiles: dict[str, VendorProfile]) -> float:
+def fleet_max_kw(
+    plants: list[PlantState], direction: str, profiles: Mapping[int | str, VendorProfile]
+) -> float:
     """What the whole fleet could ever give that way: every battery at its limit, whatever its SOC."""
     total = 0.0
     for plant in plants:
-        profile = profiles.get(plant.vendor)
+        profile = profiles.get(plant.account_id) or profiles.get(plant.vendor)
         if profile is None or not profile.supported or not has_battery(plant):
             continue
         total += plant_limit_kw(plant, direction) or 0.0
@@ -68,17 +71,20 @@ class _Candidate:
 
 
 def _classify(
-    target: Target, plants: list[PlantState], profiles: dict[str, VendorProfile]
+    target: Target, plants: list[PlantState], profiles: Mapping[int | str, VendorProfile]
 ) -> tuple[list[_Candidate], list[Excluded]]:
     eligible: list[_Candidate] = []
     excluded: list[Excluded] = []
     bound = "floor" if target.direction == "discharge" else "ceiling"
     for plant in plants:
-        profile = profiles.get(plant.vendor)
+        profile = profiles.get(plant.account_id) or profiles.get(plant.vendor)
 
         def out(reason: str, message: str, plant=plant) -> None:
             excluded.append(Excluded(plant.plant_id, reason, message))
 
+        if profile is not None and profile.unavailable is not None:
+            out(*profile.unavailable)
+            continue
         if profile is None or not profile.supported:
             out("unsupported", f"The plant's vendor ({plant.vendor}) cannot do a charge or discharge.")
             continue
@@ -127,8 +133,13 @@ def _level_for(members: list[_Candidate], wanted_kw: float, cap_kw: float) -> fl
     return high
 
 
-def plan_power_target(target: Target, plants: list[PlantState], profiles: dict[str, VendorProfile]) -> Plan:
-    """The plan for `target` over `plants` (see the module docstring of dispatch.planning)."""
+def plan_power_target(
+    target: Target, plants: list[PlantState], profiles: Mapping[int | str, VendorProfile]
+) -> Plan:
+    """The plan for `target` over `plants` (see the module docstring of dispatch.planning).
+
+    `profiles` maps an account id (or, for every account of it, a vendor name) to what its vendor allows.
+    """
     speed = max(target.clock_speed, 1e-9)
     window = timedelta(seconds=target.duration_min * 60 / speed)
     end = target.start_at + window

@@ -86,6 +86,10 @@ class GrowattAdapter(GrowattCalls):
     # Growatt OpenAPI v1 documents no call limits; the repeat rule is per identical request (calls.py), and
     # a command is one plant's few storageSet calls: many plants' commands may be on their way at once.
     parallel_requests = None
+    # Power targets (dispatch.planning): no per-account pacing, and no power parameter for either window
+    # (Growatt 4.3.12): the machine runs at its own rate, so a plant gives all or nothing.
+    charge_interval_s = 0.0
+    charge_power_settable = False
 
     # --- the protocol --------------------------------------------------------------------------------------
 

@@ -82,6 +82,10 @@ class HuaweiAdapter:
     vendor = VendorName.HUAWEI
     # chargeAndDischarge and the other commands are limited per account (NBI V7 9.3.4, 9.6.1): one at a time.
     parallel_requests = 1
+    # Power targets (dispatch.planning): a charge/discharge request per account a minute (NBI V7 9.3.4),
+    # one powerDispatch per request, clamped per plant to its maximum ("the maximum value is used").
+    charge_interval_s = 60.0
+    charge_power_settable = True
 
     def __init__(
         self,
