@@ -42,6 +42,9 @@ class Schedule:
     fd_start_min: int = 0
     fd_end_min: int = 0
     soc_floor: float = 10.0
+    # The share of its rating the machine really gives (/_sim/plants/under-deliver): 1 healthy, 0.5
+    # under-delivers, 0 takes its windows and ignores them.
+    share: float = 1.0
 
     @property
     def charges(self) -> bool:
@@ -120,10 +123,14 @@ class Battery:
     def schedule_at(self, t: float) -> Schedule:
         return self._checkpoint_before(t).schedule
 
+    def rate_w(self, t: float) -> float:
+        """The power the machine gives while a window runs at ``t``: its rating times its share."""
+        return self.power_w * self.schedule_at(t).share
+
     def mode(self, t: float, soc: float, zone: ZoneInfo, schedule: Schedule | None = None) -> int:
         """IDLE, CHARGING or DISCHARGING at instant ``t`` given the SOC there."""
         s = schedule or self.schedule_at(t)
-        if not (s.charges or s.discharges):
+        if not (s.charges or s.discharges) or s.share <= 0:
             return IDLE
         minute = minute_of_day(t, zone)
         in_ac = s.charges and s.ac_start_min <= minute < s.ac_end_min
@@ -163,11 +170,11 @@ class Battery:
     def _apply(self, state: Energy, kind: int, seconds: float, s: Schedule) -> None:
         wh_per_pct = self.capacity_wh / 100.0
         if kind == CHARGING and state.soc < s.ac_soc_limit:
-            wh = min(self.power_w * seconds / 3600.0, (s.ac_soc_limit - state.soc) * wh_per_pct)
+            wh = min(self.power_w * s.share * seconds / 3600.0, (s.ac_soc_limit - state.soc) * wh_per_pct)
             state.soc = min(s.ac_soc_limit, state.soc + wh / wh_per_pct)
             state.charged_wh += wh
         elif kind == DISCHARGING and state.soc > s.soc_floor:
-            wh = min(self.power_w * seconds / 3600.0, (state.soc - s.soc_floor) * wh_per_pct)
+            wh = min(self.power_w * s.share * seconds / 3600.0, (state.soc - s.soc_floor) * wh_per_pct)
             state.soc = max(s.soc_floor, state.soc - wh / wh_per_pct)
             state.discharged_wh += wh
 

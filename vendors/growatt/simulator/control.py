@@ -39,5 +39,8 @@ class GrowattSimControl(SimControl):
     def no_battery(self, plant_ids: list[int]) -> None:
         self.post("/_sim/plants/no-battery", {"plantIds": plant_ids})
 
+    def under_deliver(self, plant_ids: list[int], share: float) -> None:
+        self.post("/_sim/plants/under-deliver", {"plantIds": plant_ids, "share": share})
+
     def restore(self, plant_ids: list[int]) -> None:
         self.post("/_sim/plants/restore", {"plantIds": plant_ids})

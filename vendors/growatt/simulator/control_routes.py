@@ -21,7 +21,9 @@ Shapes follow the Huawei simulator's, with Growatt's numeric ``plantIds`` for it
   device does nothing (only a read-back shows it).
 - ``POST /_sim/plants/no-battery`` ``{"plantIds": [...]}``: the storage machine is gone (storageSet 10012,
   storage_last_data 10002, no type-2 device in device/list).
-- ``POST /_sim/plants/restore`` ``{"plantIds": [...]}``: undo the three switches above.
+- ``POST /_sim/plants/under-deliver`` ``{"plantIds": [...], "share": 0-1}``: their machines run their
+  windows at ``share`` of their rating from now on (0: the windows are taken and ignored).
+- ``POST /_sim/plants/restore`` ``{"plantIds": [...]}``: undo the switches above.
 Each plant switch answers ``{"plantIds": [...]}`` and 400 when an ID is unknown.
 """
 
@@ -123,12 +125,27 @@ def _restore(sim: Sim, unit: Unit) -> None:
     unit.offline_since = None
     unit.fail_commands = False
     unit.has_battery = True
+    _set_share(sim, unit, 1.0)
+
+
+def _set_share(sim: Sim, unit: Unit, share: float) -> None:
+    battery = unit.battery
+    if battery.schedule.share != share:  # a checkpoint: what ran before keeps its own share
+        battery.set_schedule(sim.now(), battery.schedule.changed(share=share), unit.zone)
+
+
+async def under_deliver(request: web.Request) -> web.Response:
+    body = await read_json(request)
+    share = body.get("share")
+    if isinstance(share, bool) or not isinstance(share, int | float) or not 0 <= share <= 1:
+        return bad_request("share must be a number from 0 to 1")
+    return await _switch(lambda sim, unit: _set_share(sim, unit, float(share)))(request, body)
 
 
 def _switch(apply: Callable[[Sim, Unit], None]) -> Callable:
-    async def handler(request: web.Request) -> web.Response:
+    async def handler(request: web.Request, body: dict | None = None) -> web.Response:
         sim = request.app[SIM_KEY]
-        raw_ids = (await read_json(request)).get("plantIds")
+        raw_ids = (body if body is not None else await read_json(request)).get("plantIds")
         if not isinstance(raw_ids, list) or not raw_ids:
             return bad_request("plantIds must be a non-empty list")
         chosen: list[Plant] = []
@@ -214,5 +231,6 @@ def add_growatt_control_routes(app: web.Application) -> None:
     app.router.add_post("/_sim/plants/fail-tasks", _switch(_fail_tasks))
     app.router.add_post("/_sim/plants/no-battery", _switch(_no_battery))
     app.router.add_post("/_sim/plants/restore", _switch(_restore))
+    app.router.add_post("/_sim/plants/under-deliver", under_deliver)
     app.router.add_get("/_sim/plants", list_plants)
     app.router.add_get("/_sim/plants/{plant_id}", get_plant)

@@ -60,9 +60,9 @@ def flows(unit: Unit, t: float, seed: int) -> Flows:
         soc, charged, discharged = state.soc, state.charged_wh, state.discharged_wh
         mode = unit.battery.mode(t, soc, zone)
         if mode == CHARGING:
-            charge = unit.battery.power_w
+            charge = unit.battery.rate_w(t)
         elif mode == DISCHARGING:
-            discharge = unit.battery.power_w
+            discharge = unit.battery.rate_w(t)
     return Flows(
         pv, ac, solar.load_w(unit.load_base_w, local), charge, discharge, mode, soc, charged, discharged
     )

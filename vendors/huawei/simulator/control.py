@@ -23,6 +23,9 @@ class HuaweiSimControl(SimControl):
     def no_battery(self, plant_codes: list[str]) -> None:
         self.post("/_sim/plants/no-battery", {"plantCodes": plant_codes})
 
+    def under_deliver(self, plant_codes: list[str], share: float) -> None:
+        self.post("/_sim/plants/under-deliver", {"plantCodes": plant_codes, "share": share})
+
     def restore(self, plant_codes: list[str]) -> None:
         self.post("/_sim/plants/restore", {"plantCodes": plant_codes})
 

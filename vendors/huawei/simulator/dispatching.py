@@ -83,6 +83,7 @@ def deliver(sim: HuaweiSim, plant: Plant, command: Command, now: float) -> SubTa
     limit_w = battery.max_charge_w if charging else battery.max_discharge_w
     # NBI V7 9.3.4 powerDispatch: "If the value exceeds the range, the maximum value is used."
     power_w = min(abs(command.power_w), limit_w) if command.power_w else limit_w
+    power_w *= plant.deliver_share  # a plant told to under-deliver (or to ignore commands: 0)
     floor = battery.min_soc
     t_end = math.inf
     if command.control_type == SOC_CONTROL:

@@ -8,7 +8,9 @@
   default and DRM tasks for these plants fail too
 - ``POST /_sim/plants/no-battery`` {plantCodes}  no operable battery: dispatchResult 1, or 20053 when
   no plant of a request has one
-- ``POST /_sim/plants/restore``   {plantCodes}   undo the three switches above
+- ``POST /_sim/plants/under-deliver`` {plantCodes, share}  their batteries give ``share`` (0-1) of the
+  commanded power from the next command on (0: accepted and ignored); the task reports as usual
+- ``POST /_sim/plants/restore``   {plantCodes}   undo the switches above
 - ``GET  /_sim/plants?enrolled=0|1&account=&limit=&offset=`` true state, incl. SOC, SNs, owner, AC
 - ``GET  /_sim/plants/{plantCode}``        one plant's true state
 - ``GET  /_sim/accounts``                  northbound accounts, passwords and plant counts
@@ -44,6 +46,7 @@ def plant_state(sim: HuaweiSim, plant: Plant, now: float) -> dict[str, Any]:
         "online": plant.online,
         "failTasks": plant.fail_tasks,
         "batteryOperable": plant.battery_operable,
+        "deliverShare": plant.deliver_share,
         "hasSmartLogger": plant.has_smartlogger,
         "owner": {"username": plant.owner.username, "email": plant.owner.email, "phone": plant.owner.phone},
         "authorizationCode": plant.authorization_code,
@@ -129,6 +132,21 @@ def _no_battery(sim: HuaweiSim, plant: Plant, now: float) -> None:
 def _restore(sim: HuaweiSim, plant: Plant, now: float) -> None:
     _online(sim, plant, now)
     plant.fail_tasks, plant.battery_operable = False, True
+    plant.deliver_share = 1.0
+
+
+async def under_deliver(request: web.Request) -> web.Response:
+    sim = request.app[SIM_KEY]
+    body = await read_json(request)
+    share = body.get("share")
+    if isinstance(share, bool) or not isinstance(share, int | float) or not 0 <= share <= 1:
+        return bad_request("share must be a number from 0 to 1")
+    plants = _plant_codes(sim, body)
+    if isinstance(plants, web.Response):
+        return plants
+    for plant in plants:
+        plant.deliver_share = float(share)
+    return web.json_response({"plantCodes": [p.code for p in plants], "share": share})
 
 
 async def expire_sessions(request: web.Request) -> web.Response:
@@ -182,6 +200,7 @@ def add_huawei_control_routes(app: web.Application) -> None:
     app.router.add_post("/_sim/plants/fail-tasks", _switch(_fail_tasks))
     app.router.add_post("/_sim/plants/no-battery", _switch(_no_battery))
     app.router.add_post("/_sim/plants/restore", _switch(_restore))
+    app.router.add_post("/_sim/plants/under-deliver", under_deliver)
     app.router.add_get("/_sim/plants", list_plants)
     app.router.add_get("/_sim/plants/{plant_code}", get_plant)
     app.router.add_get("/_sim/accounts", accounts)

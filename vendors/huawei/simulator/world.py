@@ -89,6 +89,9 @@ class Plant:
     online: bool = True
     offline_since: float | None = None
     fail_tasks: bool = False
+    # The share of the commanded power its battery really gives (/_sim/plants/under-deliver): 1 healthy,
+    # 0.5 under-delivers, 0 takes commands and ignores them.
+    deliver_share: float = 1.0
     battery_operable: bool = True
     ems_control_type: int | None = None
     max_feed_grid_power_kw: float | None = None
