@@ -20,12 +20,15 @@ The policy (README "Power targets"):
    whose headroom cannot last the whole window at its rate is left out (`energy_limited`).
 4. Who is asked. Growatt plants first (their windows start on time: no ramp), largest first while they
    fit under the target. Huawei fills the rest: each account's plants, sorted by sustainable power, are cut
-   into requests of 100; requests are taken round-robin over the accounts (the quota is per account, so
-   this spreads them evenly and reaches the target soonest) at full level until the rest is smaller than
-   the next request's capacity, which then gets the level (found by bisection) that gives exactly the
-   rest. Plants not needed are left out as `not_needed`: the reserve for shortfalls.
+   into requests of 100, each at the level that gives the most without overrunning any member's
+   headroom (plants that level would overrun wait for a later, lower request); requests are taken
+   round-robin over the accounts (the quota is per account, so this spreads them evenly and reaches the
+   target soonest) at full level until the rest is smaller than the next request's capacity, which then
+   gets the level (found by bisection) that gives exactly the rest. Plants not needed are left out as
+   `not_needed`: the reserve for shortfalls.
 5. When. Huawei acts at once, so an account's k-th request (of n) is timed at start_at + (k - n/2)
-   minutes of the quota: the fleet ramps through the start. A request never goes before `now`. Each
+   minutes of the quota (never earlier than its headroom was checked for): the fleet ramps through the
+   start. A request never goes before `now`. Each
    request's duration runs to the end of the window, so one sent early runs longer (and its headroom is
    checked for that longer run). Growatt windows carry their own start time and are armed
    `GROWATT_ARM_LEAD_S` ahead of start_at.

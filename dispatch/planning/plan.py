@@ -121,6 +121,34 @@ def _group_cap_kw(members: list[_Candidate]) -> float:
     return cap
 
 
+def _fits(c: _Candidate, level_kw: float) -> bool:
+    """At `level_kw` the vendor runs the plant at min(level, its limit): its headroom must hold that."""
+    return c.sustainable_kw >= min(level_kw, c.limit_kw) - 1e-12
+
+
+def _requests(pool: list[_Candidate], size: int) -> list[list[_Candidate]]:
+    """Cut an account's plants into requests of at most `size` sharing one level each.
+
+    One low-headroom plant must not drag a whole request's level down: each request takes the best of
+    the next `size` plants (by sustainable power) at the level that gives the most, and the plants that
+    level would overrun go back to the pool for a later, lower request."""
+    pool = sorted(pool, key=lambda c: (-c.sustainable_kw, c.plant.plant_id))
+    out: list[list[_Candidate]] = []
+    while pool:
+        chunk = pool[:size]
+        levels = {c.sustainable_kw for c in chunk} | {max(c.limit_kw for c in chunk)}
+
+        def capacity(level: float, chunk=chunk) -> float:
+            return sum(min(level, c.limit_kw) for c in chunk if _fits(c, level))
+
+        best = max(sorted(levels), key=capacity)
+        members = [c for c in chunk if _fits(c, best)]
+        later = [c for c in chunk if not _fits(c, best)]
+        out.append(members)
+        pool = sorted(later + pool[size:], key=lambda c: (-c.sustainable_kw, c.plant.plant_id))
+    return out
+
+
 def _level_for(members: list[_Candidate], wanted_kw: float, cap_kw: float) -> float:
     """The level in (0, cap] at which the request gives `wanted_kw` (monotone: bisection)."""
     low, high = 0.0, cap_kw
@@ -174,12 +202,14 @@ def plan_power_target(
     for c in settable:
         by_account[c.plant.account_id].append(c)
     groups_by_account: dict[int, list[list[_Candidate]]] = {}
+    lead_requests: dict[int, int] = {}  # how many requests of an account may go before start_at
     for account_id, members in sorted(by_account.items()):
         profile = members[0].profile
         size = max(1, profile.plants_per_request)
         n_all = math.ceil(len(members) / size)
         # A request sent early runs longer: check headroom for the longest run its account can get.
-        lead_min = (n_all // 2) * profile.request_interval_s / 60
+        lead_requests[account_id] = n_all // 2
+        lead_min = lead_requests[account_id] * profile.request_interval_s / 60
         run_h = (target.duration_min + lead_min) / 60
         kept = []
         for c in members:
@@ -191,8 +221,7 @@ def plan_power_target(
                 ))  # fmt: skip
                 continue
             kept.append(c)
-        kept.sort(key=lambda c: (-c.sustainable_kw, c.plant.plant_id))
-        groups_by_account[account_id] = [kept[i : i + size] for i in range(0, len(kept), size)]
+        groups_by_account[account_id] = _requests(kept, size)
     # Round-robin over the accounts: the quota is per account, so this reaches the target soonest.
     ordered: list[tuple[int, list[_Candidate]]] = []
     depth = max((len(g) for g in groups_by_account.values()), default=0)
@@ -244,9 +273,10 @@ def plan_power_target(
     for account_id, groups in per_account.items():
         profile = groups[0][0][0].profile
         step = timedelta(seconds=profile.request_interval_s / max(profile.clock_speed, 1e-9))
-        n = len(groups)
+        # Half before the start, half after; never earlier than the headroom was checked for.
+        early = min(len(groups) // 2, lead_requests[account_id])
         for k, (members, level) in enumerate(groups):
-            send_at = max(target.start_at + (k - n // 2) * step, target.now + k * step)
+            send_at = max(target.start_at + (k - early) * step, target.now + k * step)
             duration = _vendor_minutes(end - send_at, profile)
             power_w = max(1, math.floor(level * 1000))  # whole watts, never above the headroom
             ids = tuple(c.plant.plant_id for c in members)

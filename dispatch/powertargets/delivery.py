@@ -5,17 +5,19 @@ maximum rate: Huawei each plant once per 5 minutes, 100 a call, NBI V7 9.3.2). C
 the stored plan and those readings, so the answer is the same whenever it is asked once the window is
 over, and it follows the window live before that.
 
-- A plant's power in an interval is the mean of its readings in it; an interval without a reading holds
-  the plant's last earlier reading (one reading per 5 minutes falls anywhere in the window), for at most
-  two telemetry windows; after that the plant counts as giving nothing (offline).
+- A reading is an instantaneous sample, one per plant per 5 minutes at best: a plant's power is a step
+  function that holds each reading until the next (for at most two telemetry windows; after that the
+  plant counts as giving nothing: offline), and its mean over an interval is that function integrated.
+  The moment the vendor took the plant's command splits it: no reading from before the command stands
+  for after it; the first reading after the command stands for the time back to it.
 - Powers are in the target's direction: a discharge target counts discharge as positive.
 - Baseline: the plant's mean battery power over the hour before the window (what it did unasked), 0 for
   a plant without readings then. `baseline_kw` of an interval is the participants' sum.
 - Energy is in the vendors' time (a simulator's clock speed multiplies our seconds), as the vendors and
   their simulators count it.
 - Confirmation, per task: `accepted` the vendor took the command; `finished` the vendor says it is done;
-  `confirmed` a reading within `CONFIRM_WITHIN_S` of its ETA shows the plant moving at least
-  `CONFIRM_SHARE` of its allocation in the target's direction.
+  `confirmed` a reading within `CONFIRM_WITHIN_S` (15 vendor minutes) of its command landing shows the
+  plant moving, above its baseline, at least `CONFIRM_SHARE` of its allocation in the target's direction.
 - Outcome once the window is over: `delivered` when every interval after the ramp is within 5 % of the
   target; `failed` when at most 5 % of the target's energy came; else `partially_delivered`, with the
   shortfall and the plants behind it (measured below 90 % of their allocation).
@@ -23,7 +25,7 @@ over, and it follows the window live before that.
 
 from __future__ import annotations
 
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from datetime import datetime, timedelta
 
@@ -38,7 +40,7 @@ T = DispatchTask.State
 TOLERANCE = 0.05  # "within 5 % of the target"
 BASELINE_S = 3600.0  # vendor seconds before the window: the baseline hour
 HOLD_S = 2 * 300.0 * 1.03  # vendor seconds a reading stands for the plant after it (two KPI windows)
-CONFIRM_WITHIN_S = 600.0  # vendor seconds after its ETA within which telemetry must show the plant moving
+CONFIRM_WITHIN_S = 900.0  # vendor seconds after its command landed: three KPI windows (one read per 5 min)
 CONFIRM_SHARE = 0.5
 BEHIND_SHARE = 0.9
 FAILED_RATIO = 0.05
@@ -60,16 +62,41 @@ def _series(plant_ids: list[int], start: datetime, end: datetime, sign: float) -
     return out
 
 
-def _plant_kw(readings: list, start: datetime, end: datetime, hold: timedelta) -> float:
-    """Mean of the readings in [start, end), else the last one before start if recent enough, else 0."""
+def _power_at(
+    readings: list, times: list, t: datetime, changed_at: datetime | None, hold: timedelta
+) -> float:
+    """The plant's power at `t` from sparse instantaneous readings, as a step function.
+
+    A reading holds until the next one (for at most `hold`: after that the plant counts as giving
+    nothing). Across `changed_at`, the moment the vendor took the command, no reading from before it
+    stands for after it: until the first reading after the command arrives, that reading is used back
+    to the command (the vendor said the battery changed then; the sample only shows how much)."""
+    i = bisect_right(times, t) - 1  # the latest reading at or before t
+    if changed_at is not None and t >= changed_at:
+        if i >= 0 and times[i] >= changed_at:
+            return readings[i][1] if t - times[i] < hold else 0.0
+        j = bisect_left(times, changed_at)  # the first reading after the command
+        if j < len(times) and times[j] - changed_at <= hold:
+            return readings[j][1]
+        return 0.0
+    return readings[i][1] if i >= 0 and t - times[i] < hold else 0.0
+
+
+def _plant_kw(readings: list, start: datetime, end: datetime, changed_at, hold: timedelta) -> float:
+    """The plant's mean power over [start, end): the step function above, integrated exactly."""
+    if end <= start:
+        return 0.0
     times = [at for at, _ in readings]
-    lo, hi = bisect_left(times, start), bisect_left(times, end)
-    inside = [kw for _, kw in readings[lo:hi]]
-    if inside:
-        return sum(inside) / len(inside)
-    if lo > 0 and start - readings[lo - 1][0] <= hold:
-        return readings[lo - 1][1]
-    return 0.0
+    cuts = {start, end, *(at for at in times if start < at < end)}
+    cuts |= {at + hold for at in times if start < at + hold < end}  # where a reading stops standing
+    if changed_at is not None and start < changed_at < end:
+        cuts.add(changed_at)
+    points = sorted(cuts)
+    total = sum(
+        _power_at(readings, times, a, changed_at, hold) * (b - a).total_seconds()
+        for a, b in zip(points, points[1:], strict=False)
+    )
+    return total / (end - start).total_seconds()
 
 
 def power_target_delivery(*, target: PowerTarget, now: datetime | None = None) -> dict:
@@ -88,6 +115,8 @@ def power_target_delivery(*, target: PowerTarget, now: datetime | None = None) -
     hold = timedelta(seconds=HOLD_S / speed)
     step = timedelta(seconds=INTERVAL_S / speed)
 
+    # When each plant's command landed (the vendor's answer): where its power changed.
+    changed_at = {p.plant_id: (p.task.sent_at if p.task and p.task.sent_at else None) for p in parts}
     baseline: dict[int, float] = {}
     for p in parts:
         before = [kw for at, kw in readings.get(p.plant_id, ()) if at < target.window_start]
@@ -105,7 +134,7 @@ def power_target_delivery(*, target: PowerTarget, now: datetime | None = None) -
             break
         measured = 0.0
         for p in parts:
-            kw = _plant_kw(readings.get(p.plant_id, []), start, min(end, now), hold)
+            kw = _plant_kw(readings.get(p.plant_id, []), start, min(end, now), changed_at[p.plant_id], hold)
             measured += kw
             if over:
                 per_plant_sum[p.plant_id] += kw
@@ -142,8 +171,9 @@ def power_target_delivery(*, target: PowerTarget, now: datetime | None = None) -
             or bool(task and task.sent_at and state in (T.TIMED_OUT, T.CANCELLED))
         )
         finished = state == T.COMPLETED
+        landed = max(p.eta, changed_at[p.plant_id] or p.eta)
         confirmed = any(
-            p.eta <= at <= p.eta + confirm_within
+            landed <= at <= landed + confirm_within
             and kw - baseline[p.plant_id] >= CONFIRM_SHARE * p.allocated_kw
             for at, kw in readings.get(p.plant_id, ())
         )

@@ -42,6 +42,14 @@ def test_huawei_fleet_meets_the_target_in_one_request_per_hundred_plants():
     assert all(w["code"] != "target_above_available" for w in plan.warnings)
 
 
+def test_one_low_headroom_plant_does_not_drag_its_requests_level_down():
+    plants = [huawei(i, soc=100) for i in range(1, 11)] + [huawei(11, soc=22)]  # 0.2 kWh above the floor
+    plan = plan_power_target(target(50), plants, PROFILES)
+    levels = {r.command_power_w for r in plan.requests if 11 not in r.plant_ids}
+    assert levels == {5000}
+    assert abs(plan.planned_kw - 50) < 0.01
+
+
 def test_every_plant_left_out_is_reported_with_its_reason():
     plants = [
         huawei(1),

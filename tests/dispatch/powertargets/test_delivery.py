@@ -9,6 +9,7 @@ import pytest
 import time_machine
 from django.utils import timezone
 
+from dispatch.models import DispatchTask
 from dispatch.powertargets.models import PowerTarget
 from fleets.models import PlantTelemetry, Vendor
 from tests.dispatch.api.conftest import make_job
@@ -40,7 +41,11 @@ def job(org, bob_api):
 
 
 def readings(target: PowerTarget, powers_w: dict[int, float], *, baseline_w: float = -200.0) -> None:
-    """A reading per plant every 5 minutes, a minute into each interval; the hour before at baseline_w."""
+    """A reading per plant every 5 minutes, a minute into each interval; the hour before at baseline_w.
+    The vendor took every command at the window's start (as a worker would have recorded it)."""
+    DispatchTask.objects.filter(job_id=target.job_id).update(
+        state=DispatchTask.State.ACCEPTED, sent_at=target.window_start
+    )
     rows = []
     for plant_id, power_w in powers_w.items():
         for minutes in range(-60, 0, 5):
@@ -77,7 +82,8 @@ def test_a_fleet_that_gives_its_allocation_is_delivered(bob_api, job):
     assert summary["delivery_ratio"] == pytest.approx(1.0)
     assert summary["ramp_minutes"] == 0
     assert summary["plants_confirmed"] == 4
-    assert summary["plants_accepted"] == 0  # nothing was sent: no worker runs in this test
+    assert summary["plants_accepted"] == 4
+    assert summary["plants_finished"] == 0  # the vendor has not said so
     assert answer["outcome"] == {"state": "delivered"}
 
 
@@ -115,9 +121,24 @@ def test_a_plant_gone_silent_counts_as_giving_nothing_after_two_windows(bob_api,
         plant_id=silent, measured_at__gte=job.window_start + timedelta(minutes=10)
     ).delete()
     measured = [i["measured_kw"] for i in delivery(bob_api, job)["intervals"]]
-    assert measured[:2] == [pytest.approx(20), pytest.approx(20)]
-    assert measured[2:4] == [pytest.approx(20), pytest.approx(20)]  # its last reading holds two windows
+    assert measured[:3] == [pytest.approx(20)] * 3
+    # Its last reading (minute 6) holds two windows and a little (10.3 minutes), then it gives nothing.
+    assert measured[3] == pytest.approx(15 + 5 * 1.3 / 5, abs=0.01)
     assert measured[4:] == [pytest.approx(15), pytest.approx(15)]
+
+
+@pytest.mark.django_db
+def test_the_first_reading_after_the_command_stands_for_the_time_back_to_it(bob_api, job):
+    participants = sorted(job.plants.values_list("plant_id", flat=True))
+    readings(job, {pk: -5000.0 for pk in participants})
+    # The vendor took the commands two minutes into the window: before that the plants idled unasked.
+    landed = job.window_start + timedelta(minutes=2)
+    DispatchTask.objects.filter(job_id=job.job_id).update(sent_at=landed)
+    PlantTelemetry.objects.filter(measured_at=job.window_start + timedelta(minutes=1)).update(
+        battery_power_w=-200.0
+    )
+    first = delivery(bob_api, job)["intervals"][0]["measured_kw"]
+    assert first == pytest.approx((2 * 0.8 + 3 * 20) / 5)
 
 
 @pytest.mark.django_db
