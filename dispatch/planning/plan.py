@@ -136,7 +136,10 @@ def _requests(pool: list[_Candidate], size: int) -> list[list[_Candidate]]:
     out: list[list[_Candidate]] = []
     while pool:
         chunk = pool[:size]
-        levels = {c.sustainable_kw for c in chunk} | {max(c.limit_kw for c in chunk)}
+        # Candidate levels: the chunk's sustainable powers at every tenth place (it is sorted), and its
+        # largest limit; the best of a dozen is within a few percent of the best of all, at a tenth the cost.
+        levels = {c.sustainable_kw for c in chunk[:: max(1, len(chunk) // 10)]}
+        levels |= {chunk[-1].sustainable_kw, max(c.limit_kw for c in chunk)}
 
         def capacity(level: float, chunk=chunk) -> float:
             return sum(min(level, c.limit_kw) for c in chunk if _fits(c, level))
