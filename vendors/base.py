@@ -95,6 +95,10 @@ class ChargeDischarge:
 
     `power_w` is a magnitude (> 0); adapters apply the vendor's sign convention (Huawei: > 0 charge,
     < 0 discharge). None means the vendor's default power.
+
+    `window_start` (aware, our clock): where the vendor's command carries its own start time (a Growatt
+    window, 4.3.12), the window starts then rather than at once; a power target arms Growatt windows
+    ahead this way (dispatch.planning). Vendors whose commands act at once (Huawei) never get one.
     """
 
     action: Literal["charge", "discharge", "stop"]
@@ -102,6 +106,7 @@ class ChargeDischarge:
     target_soc_pct: float | None = None
     duration_min: int | None = None
     power_w: int | None = None
+    window_start: datetime | None = None
     kind: CommandKind = field(default=CommandKind.CHARGE_DISCHARGE, init=False)
 
 

@@ -7,6 +7,7 @@ same command from this JSON in the worker, so what is sent never depends on re-v
 from __future__ import annotations
 
 import dataclasses
+from datetime import datetime
 
 from vendors import base
 
@@ -27,11 +28,18 @@ _CLASSES: dict[str, type] = {
 STOP = base.ChargeDischarge(action="stop")
 
 
+_DATETIME_FIELDS = {"window_start"}  # ISO 8601 in the JSON
+
+
 def command_to_json(command: base.Command) -> dict:
     fields = {f.name: getattr(command, f.name) for f in dataclasses.fields(command) if f.init}
-    for name, value in fields.items():
+    for name, value in list(fields.items()):
         if isinstance(value, tuple):
             fields[name] = list(value)
+        elif isinstance(value, datetime):
+            fields[name] = value.isoformat()
+        elif value is None and name in _DATETIME_FIELDS:
+            del fields[name]  # absent, as before the field existed: stored commands stay comparable
     return {"type": type(command).__name__, "fields": fields}
 
 
@@ -41,6 +49,8 @@ def command_from_json(data: dict) -> base.Command:
     for f in dataclasses.fields(cls):
         if f.name in kwargs and isinstance(kwargs[f.name], list):
             kwargs[f.name] = tuple(kwargs[f.name])
+        if f.name in _DATETIME_FIELDS and isinstance(kwargs.get(f.name), str):
+            kwargs[f.name] = datetime.fromisoformat(kwargs[f.name])
     return cls(**kwargs)
 
 

@@ -91,6 +91,7 @@ class PlannedRequest:
     command_power_w: int | None
     duration_min: int
     send_at: datetime
+    window_start: datetime | None = None  # armed ahead: the command's own start time (Growatt windows)
 
 
 @dataclass(frozen=True)

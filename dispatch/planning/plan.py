@@ -301,8 +301,11 @@ def plan_power_target(
         )
         eta = max(send_at, target.start_at) if profile.arms_ahead else send_at
         duration = _vendor_minutes(end - eta, profile)
+        armed = eta if profile.arms_ahead and eta > send_at else None
         requests.append(
-            PlannedRequest(c.plant.account_id, profile.vendor, (c.plant.plant_id,), None, duration, send_at)
+            PlannedRequest(
+                c.plant.account_id, profile.vendor, (c.plant.plant_id,), None, duration, send_at, armed
+            )
         )
         allocations.append(Allocation(
             plant_id=c.plant.plant_id, account_id=c.plant.account_id, vendor=profile.vendor,

@@ -115,8 +115,11 @@ def power_target_delivery(*, target: PowerTarget, now: datetime | None = None) -
     hold = timedelta(seconds=HOLD_S / speed)
     step = timedelta(seconds=INTERVAL_S / speed)
 
-    # When each plant's command landed (the vendor's answer): where its power changed.
-    changed_at = {p.plant_id: (p.task.sent_at if p.task and p.task.sent_at else None) for p in parts}
+    # Where each plant's power changed: when the vendor took its command, or the start of the window it
+    # armed ahead (its ETA), whichever is later.
+    changed_at = {
+        p.plant_id: (max(p.task.sent_at, p.eta) if p.task and p.task.sent_at else None) for p in parts
+    }
     baseline: dict[int, float] = {}
     for p in parts:
         before = [kw for at, kw in readings.get(p.plant_id, ()) if at < target.window_start]

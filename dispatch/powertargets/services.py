@@ -135,6 +135,7 @@ def _plan_batches(plan: Plan):
                 control="duration",
                 duration_min=planned.duration_min,
                 power_w=planned.command_power_w,
+                window_start=planned.window_start,
             )
             request = VendorRequest(
                 job=job,

@@ -90,6 +90,7 @@ class GrowattAdapter(GrowattCalls):
     # (Growatt 4.3.12): the machine runs at its own rate, so a plant gives all or nothing.
     charge_interval_s = 0.0
     charge_power_settable = False
+    charge_window_arms_ahead = True  # a window carries its own start time: ChargeDischarge.window_start
 
     # --- the protocol --------------------------------------------------------------------------------------
 
@@ -238,6 +239,9 @@ class GrowattAdapter(GrowattCalls):
             ))}  # fmt: skip
         else:
             now_local = self._vendor_now(readings, zone, fetched_at)
+            if command.window_start is not None:  # armed ahead: the window starts then, on the device clock
+                lead_s = (command.window_start - datetime.now(UTC)).total_seconds() * self.account.clock_speed
+                now_local += timedelta(seconds=max(lead_s, 0.0))
             window = cmd.plan_window(now_local, minutes)
             steps = cmd.charge_steps if command.action == "charge" else cmd.discharge_steps
             prepare, arm = steps(list(target.storage_sns), window, soc)

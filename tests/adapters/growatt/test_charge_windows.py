@@ -6,7 +6,7 @@ where the window landed: minutes of the plant's local day.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from tests.adapters.growatt.helpers import minutes, poll_once
 from vendors.base import ChargeDischarge, Outcome, TaskState
@@ -108,3 +108,21 @@ def test_a_window_ending_exactly_at_midnight_is_not_split(growatt):
         22 * 60 + 30,
         24 * 60,
     ]
+
+
+def test_a_window_armed_ahead_starts_at_its_own_time(growatt):
+    """A power target arms Growatt windows before the start (ChargeDischarge.window_start): the window
+    lands at that time on the device's clock, not when the settings were sent."""
+    plant = growatt.plant_in("Australia/Sydney")
+    adapter = growatt.adapter()
+    start = growatt.pause_at("Australia/Sydney", 14, 20)
+    # 40 vendor minutes (and 30 s of slack for the real time this call takes) from now, on our clock.
+    lead = timedelta(minutes=40, seconds=30) / growatt.sim.speed
+    command = ChargeDischarge("discharge", "duration", duration_min=60, window_start=datetime.now(UTC) + lead)
+    (result,) = adapter.send(command, [growatt.target(plant)], request_id="syd-armed").results
+
+    assert result.outcome == Outcome.ACCEPTED
+    assert "15:00-16:00 local (Australia/Sydney)" in result.message
+    schedule = growatt.unit(plant["plant_id"])["schedule"]
+    assert schedule["forced_discharge_window_min"] == [minutes(start) + 40, minutes(start) + 100]
+    assert growatt.unit(plant["plant_id"])["status"] == 0  # armed, not discharging yet

@@ -79,6 +79,7 @@ def test_growatt_plants_are_all_or_nothing_at_their_own_rate_and_armed_ahead():
     assert len(plan.allocations) == 4
     assert all(a.command_power_w is None and a.power_kw == 3 for a in plan.allocations)
     assert all(a.send_at < START and a.eta == START for a in plan.allocations)
+    assert {r.window_start for r in plan.requests} == {START}  # the window carries its own start
     assert all(a.duration_min == 60 for a in plan.allocations)
     assert reasons(plan) == {i: "not_needed" for i in range(5, 11)}
     assert not [w for w in plan.warnings if w["code"] == "not_reachable_by_start"]
