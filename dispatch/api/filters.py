@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import django_filters
+from django.db.models import Q
 
+from dispatch.commands import POWER_TARGET
 from dispatch.models import DispatchJob, DispatchTask
 from vendors.base import CommandKind
 
@@ -13,7 +15,9 @@ class DispatchJobFilter(django_filters.FilterSet):
         choices=DispatchJob.State.choices, help_text="Repeat for several"
     )
     command = django_filters.MultipleChoiceFilter(
-        field_name="command_kind", choices=[(k.value, k.value) for k in CommandKind]
+        choices=[(k, k) for k in (*CommandKind, POWER_TARGET)],
+        method="filter_command",
+        help_text="The command as asked: power_target jobs are not listed as charge_discharge",
     )
     fleet = django_filters.NumberFilter(field_name="fleet_id")
     created = django_filters.IsoDateTimeFromToRangeFilter(
@@ -24,6 +28,15 @@ class DispatchJobFilter(django_filters.FilterSet):
     class Meta:
         model = DispatchJob
         fields = ["state", "command", "fleet", "created", "created_by"]
+
+    def filter_command(self, queryset, name, values):
+        if not values:
+            return queryset
+        plain = [v for v in values if v != POWER_TARGET]
+        wanted = Q(command_kind__in=plain, power_target__isnull=True)
+        if POWER_TARGET in values:
+            wanted |= Q(power_target__isnull=False)
+        return queryset.filter(wanted)
 
 
 class DispatchTaskFilter(django_filters.FilterSet):

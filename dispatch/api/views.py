@@ -20,8 +20,14 @@ import json
 
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import mixins, status, viewsets
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+    inline_serializer,
+)
+from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
@@ -60,6 +66,38 @@ ERRORS = {
     400: OpenApiResponse(ErrorSerializer, description="Invalid input: `fields` names each field and rule"),
     404: OpenApiResponse(ErrorSerializer, description="No such job in your organisation"),
 }
+
+
+DELIVERY_SCHEMA = inline_serializer(
+    "PowerTargetDelivery",
+    {
+        "job": serializers.IntegerField(),
+        "direction": serializers.CharField(),
+        "window_start": serializers.DateTimeField(),
+        "window_end": serializers.DateTimeField(),
+        "intervals": inline_serializer(
+            "DeliveryInterval",
+            {
+                "start": serializers.DateTimeField(),
+                "end": serializers.DateTimeField(),
+                "complete": serializers.BooleanField(),
+                "target_kw": serializers.FloatField(),
+                "planned_kw": serializers.FloatField(allow_null=True),
+                "measured_kw": serializers.FloatField(),
+                "baseline_kw": serializers.FloatField(),
+            },
+            many=True,
+        ),
+        "summary": serializers.DictField(
+            help_text="delivered_kwh, target_kwh, delivery_ratio, ramp_minutes, plants_accepted, "
+            "plants_finished, plants_confirmed, ..."
+        ),
+        "outcome": serializers.DictField(
+            help_text="state: delivering | delivered | partially_delivered (shortfall_kw, behind) | failed"
+        ),
+        "plants": serializers.ListField(child=serializers.DictField()),
+    },
+)
 
 
 def request_fingerprint(body) -> str:
@@ -211,7 +249,7 @@ class DispatchJobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
 
     @extend_schema(
         summary="Delivery of a power target: target, plan, measured and baseline power per 5-minute interval",
-        responses={200: OpenApiResponse(description="Intervals, summary and outcome"), **ERRORS},
+        responses={200: DELIVERY_SCHEMA, **ERRORS},
     )
     @action(detail=True, methods=["get"])
     def delivery(self, request, pk=None):

@@ -11,7 +11,7 @@ from dispatch.engine.codec import command_from_json
 from dispatch.models import DispatchJob, DispatchTask, VendorRequest
 from dispatch.powertargets.models import PowerTarget, PowerTargetPlant
 from fleets.models import Plant, Vendor
-from tests.dispatch.api.conftest import row_counts
+from tests.dispatch.api.conftest import make_job, row_counts
 from tests.factories import FleetFactory, PlantFactory, VendorAccountFactory
 
 URL = "/api/v1/dispatches"
@@ -162,3 +162,15 @@ def test_charlie_cannot_plan_on_acmes_fleet(charlie_api, north):
     response = charlie_api.post(URL, {**target_body(north), "dry_run": True}, format="json")
     assert response.status_code == 400
     assert "fleet" in response.json()["fields"]
+
+
+@pytest.mark.django_db
+def test_the_list_filters_power_targets_by_the_command_as_asked(org, alice, bob_api, north):
+    created = bob_api.post(URL, target_body(north, power_kw=20), format="json")
+    assert created.status_code == 201, created.content
+    account = VendorAccountFactory(organization=org)
+    plain = make_job(org, alice, [PlantFactory(vendor_account=account)])
+    listed = bob_api.get(f"{URL}?command=power_target").json()["results"]
+    assert [job["id"] for job in listed] == [created.json()["id"]]
+    listed = bob_api.get(f"{URL}?command=charge_discharge").json()["results"]
+    assert [job["id"] for job in listed] == [plain.pk]
