@@ -6,11 +6,14 @@ from __future__ import annotations
 
 import ipaddress
 import uuid
+from datetime import timedelta
 
 import pytest
 from django.apps import apps
+from django.utils import timezone
 from rest_framework.test import APIClient
 
+from dispatch.powertargets.models import PowerTarget
 from fleets.models import Membership
 from tests.factories import (
     CampaignFactory,
@@ -56,6 +59,12 @@ def world(org, other_org, alice, bob):
     EnrolmentItemFactory(enrolment=enrolment)
     job = DispatchJobFactory(organization=org, created_by=bob, task_count=1)
     DispatchTaskFactory(job=job, plant=plant)
+    power_target_job = DispatchJobFactory(organization=org, created_by=bob, task_count=0)
+    now = timezone.now()
+    PowerTarget.objects.create(
+        job=power_target_job, direction="discharge", power_kw=5, duration_min=60, window_start=now,
+        window_end=now + timedelta(hours=1),
+    )  # fmt: skip
     rival_account = VendorAccountFactory(organization=other_org, name="Rival Huawei")
     PlantFactory(vendor_account=rival_account, name="Rival plant")
     return {
@@ -68,6 +77,7 @@ def world(org, other_org, alice, bob):
         "campaign": CampaignFactory(organization=org, name="Acme evening"),
         "enrolment": enrolment,
         "job": job,
+        "power_target_job": power_target_job,
         "rival_fleet": FleetFactory(organization=other_org, name="Rival fleet"),
     }
 

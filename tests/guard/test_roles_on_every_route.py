@@ -99,6 +99,7 @@ RULES: dict[tuple[str, str], Rule] = {
     ("api:dispatch-detail", "GET"): R(MEMBERS, 200, "job"),
     ("api:dispatch-tasks", "GET"): R(MEMBERS, 200, "job"),
     ("api:dispatch-cancel", "POST"): R(OPERATORS, 202, "job"),
+    ("api:dispatch-delivery", "GET"): R(MEMBERS, 200, "power_target_job"),
     ("api:campaign-list", "GET"): R(MEMBERS, 200),
     ("api:campaign-list", "POST"): R(OPERATORS, 201, body=_campaign),
     ("api:campaign-detail", "GET"): R(MEMBERS, 200, "campaign"),
