@@ -281,6 +281,13 @@ CELERY_BEAT_SCHEDULE.update(
 )
 CELERY_TASK_ROUTES["fleets.*"] = {"queue": "sync"}
 
+# Power targets (dispatch/powertargets): how often beat judges running windows and re-allocates shortfalls.
+CELERY_BEAT_SCHEDULE["powertargets-reallocate"] = {
+    "task": "powertargets.reallocate_tick",
+    "schedule": env_float("VPP_POWER_TARGET_TICK_S", 30.0, minimum=0.1),
+}
+CELERY_TASK_ROUTES["powertargets.*"] = {"queue": "dispatch"}
+
 
 def _command_kinds():
     from vendors.base import CommandKind

@@ -29,6 +29,8 @@ class PowerTarget(models.Model):
     plan = models.JSONField(
         default=dict, help_text="The plan as planned: summary, intervals, warnings, plants left out"
     )
+    reallocations = models.PositiveSmallIntegerField(default=0, help_text="Rounds of shortfall re-allocation")
+    reallocated_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:
@@ -49,6 +51,7 @@ class PowerTargetPlant(models.Model):
     send_at = models.DateTimeField()
     eta = models.DateTimeField(help_text="When its command is expected to act")
     energy_headroom_kwh = models.FloatField()
+    round = models.PositiveSmallIntegerField(default=0, help_text="0: the plan; n: added by re-allocation n")
 
     class Meta:
         constraints = [
