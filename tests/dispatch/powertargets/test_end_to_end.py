@@ -17,6 +17,11 @@ from fleets.models import Plant, VendorAccount
 from tests.dispatch.engine.conftest import ENGINE_ENV
 from tests.dispatch.engine.world import add_growatt, add_huawei, growatt_soc, huawei_soc
 from tests.plugins.celery_worker import wait_for, worker_env
+from tests.plugins.growatt_sim import GrowattSim
+from tests.plugins.huawei_sim import HuaweiSimHandle
+from vendors.growatt.simulator.control import GrowattSimControl
+from vendors.huawei.simulator.control import HuaweiSimControl
+from vendors.simkit.launcher import running_simulator
 
 URL = "/api/v1/dispatches"
 SPEED = 120.0  # a vendor minute is half a second: the 60-minute window lasts 30 s
@@ -29,8 +34,47 @@ UNDER_SHARE = 0.3
 def test_a_discharge_target_is_planned_sent_and_measured_on_both_vendors(
     start_engine, celery_worker_factory, world, huawei_sim, growatt_sim, bob_api
 ):
-    add_huawei(world, huawei_sim, plants=40)
-    add_growatt(world, growatt_sim, plants=10)
+    engine = (start_engine, celery_worker_factory)
+    run_power_target(engine, world, huawei_sim, growatt_sim, bob_api, plants=(40, 10), power_kw=80)
+
+
+@pytest.fixture
+def acceptance_sims():
+    """400 plants: 320 Huawei plants over 2 accounts and 80 Growatt plants over 2, sized for issue 11."""
+    huawei_args = ("--plants", "320", "--accounts", "2", "--unenrolled", "0", "--speed", str(SPEED))
+    growatt_args = ("--plants", "80", "--accounts", "2", "--unenrolled", "0", "--speed", str(SPEED))
+    with (
+        running_simulator("vendors.huawei.simulator", *huawei_args, "--seed", "41") as (_, huawei_url),
+        running_simulator("vendors.growatt.simulator", *growatt_args, "--seed", "43") as (_, growatt_url),
+        HuaweiSimControl(huawei_url) as huawei,
+        GrowattSimControl(growatt_url) as growatt,
+    ):
+        tokens = growatt.tokens()
+        yield (
+            HuaweiSimHandle(huawei_url, huawei, huawei.accounts(), SPEED),
+            GrowattSim(
+                growatt_url, growatt, [tokens[f"account-{k}"] for k in range(1, len(tokens) + 1)], SPEED
+            ),
+        )
+
+
+@pytest.mark.slow
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_issue_11_acceptance_400_plants_500_kw_for_an_hour_above_20_percent(
+    start_engine, celery_worker_factory, world, acceptance_sims, bob_api
+):
+    """The issue's "done when": a 400-plant mixed fleet asked for 500 kW of discharge for 60 minutes with a
+    20 % floor while 10 % of the plants under-deliver."""
+    huawei_sim, growatt_sim = acceptance_sims
+    engine = (start_engine, celery_worker_factory)
+    run_power_target(engine, world, huawei_sim, growatt_sim, bob_api, plants=(320, 80), power_kw=500)
+
+
+def run_power_target(engine, world, huawei_sim, growatt_sim, bob_api, *, plants, power_kw):
+    start_engine, celery_worker_factory = engine
+    add_huawei(world, huawei_sim, plants=plants[0])
+    add_growatt(world, growatt_sim, plants=plants[1])
     for sim in (huawei_sim, growatt_sim):
         sim.control.set_speed(SPEED)
     VendorAccount.objects.filter(pk__in=[a.pk for a in world.accounts]).update(clock_speed=SPEED)
@@ -50,10 +94,10 @@ def test_a_discharge_target_is_planned_sent_and_measured_on_both_vendors(
 
     # 16 vendor minutes ahead: Growatt windows are armed 2 minutes before, Huawei requests spread around.
     start_at = timezone.now() + timedelta(seconds=8)
-    params = {"direction": "discharge", "power_kw": 80, "duration_min": 60, "soc_floor_pct": FLOOR}
+    params = {"direction": "discharge", "power_kw": power_kw, "duration_min": 60, "soc_floor_pct": FLOOR}
     body = {"command": "power_target", "fleet": fleet.pk, "params": params, "start_at": start_at.isoformat()}
     plan = bob_api.post(URL, {**body, "dry_run": True}, format="json").json()
-    assert plan["summary"]["planned_kw"] == pytest.approx(80, abs=0.1), plan["warnings"]
+    assert plan["summary"]["planned_kw"] == pytest.approx(power_kw, abs=0.1), plan["warnings"]
     created = bob_api.post(URL, body, format="json")
     assert created.status_code == 201, created.content
     job = DispatchJob.objects.get(pk=created.json()["id"])
@@ -85,9 +129,10 @@ def test_a_discharge_target_is_planned_sent_and_measured_on_both_vendors(
     # Every plant took its command and the vendors say it ran its time.
     assert summary["plants_accepted"] == summary["plants_finished"] == len(parts)
     assert set(DispatchTask.objects.filter(job=job).values_list("state", flat=True)) == {"completed"}
-    # Telemetry confirms the healthy ones and shows the under-deliverers giving under half their part.
-    assert summary["plants_confirmed"] >= len(parts) - len(under)
+    # Telemetry confirms the healthy participants and shows the under-deliverers giving under half their part.
     rows = {row["plant"]: row for row in delivery["plants"]}
+    unconfirmed = [rows[pk] for pk in participants - under if not rows[pk]["confirmed"]]
+    assert not unconfirmed, unconfirmed  # added plants may land too late in the window to be seen
     assert all(rows[pk]["measured_kw"] < 0.5 * rows[pk]["allocated_kw"] for pk in under)
     # Their shortfall went to the reserve: new plants, each commanded once, in at most three rounds.
     added = {pk for pk, p in parts.items() if p.round > 0}
@@ -99,7 +144,7 @@ def test_a_discharge_target_is_planned_sent_and_measured_on_both_vendors(
     steady = [i for i in complete[:-1] if datetime.fromisoformat(i["start"]) >= ramp_done]
     assert steady, (ramp_done, complete)
     for interval in steady:
-        assert interval["measured_kw"] == pytest.approx(80, rel=0.05), delivery["intervals"]
+        assert interval["measured_kw"] == pytest.approx(power_kw, rel=0.05), delivery["intervals"]
     # The delivery agrees with the vendors' own account of the energy: each task's reported energy, the
     # share of its run inside the window (it ran from its command landing for its duration).
     window_start, window_end = (datetime.fromisoformat(delivery[k]) for k in ("window_start", "window_end"))
