@@ -98,6 +98,9 @@ from django.core.management import call_command
 from django.test import Client
 
 settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# No collectstatic here: name static files plainly, as tests/conftest.py does for in-process tests.
+plain = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
+settings.STORAGES = {**settings.STORAGES, "staticfiles": plain}
 call_command("migrate", verbosity=0)
 get_user_model().objects.create_user("ada", password="right-password", is_staff=True)
 client = Client()
