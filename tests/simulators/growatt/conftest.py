@@ -14,6 +14,14 @@ import pytest
 from tests.simulators.growatt.helpers import BLANK, ok
 
 
+@pytest.fixture(autouse=True)
+def document_profile(growatt_sim) -> None:
+    """These tests pin the document's behaviour: the simulator answers as the document reads for them
+    (``--profile document``); the field profile has its own tests (test_field_profile.py). The next
+    test's reset puts the start-up (field) profile back."""
+    growatt_sim.control.field(profile="document")
+
+
 @pytest.fixture
 def api(growatt_sim) -> Iterator[httpx.Client]:
     """A client authenticated as account-1."""

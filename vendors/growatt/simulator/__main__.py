@@ -13,6 +13,12 @@ def parser() -> argparse.ArgumentParser:
     p = simkit.common_parser("python -m vendors.growatt.simulator", "Growatt OpenAPI v1 cloud simulator")
     p.add_argument("--accounts", type=int, default=3, help="API accounts; tokens growatt-token-1..K")
     p.add_argument("--unenrolled", type=int, default=20, help="dataloggers not yet added to any plant")
+    p.add_argument(
+        "--profile",
+        choices=("field", "document"),
+        default="field",
+        help="field: as the live cloud answers (FIELD_NOTES.md, default); document: as the document reads",
+    )
     return p
 
 

@@ -16,6 +16,7 @@ from vendors import simkit
 from . import devices, inverters, plants, storage
 from .context import SIM_KEY, Sim, endpoint
 from .control_routes import add_growatt_control_routes
+from .field import Field
 from .world import World
 
 ROUTES = (
@@ -51,10 +52,12 @@ def build_app(args: argparse.Namespace) -> web.Application:
         unenrolled=args.unenrolled,
         start_t=core.clock.now(),
     )
-    sim = Sim(core=core, world=world)
+    profile = getattr(args, "profile", "field")
+    sim = Sim(core=core, world=world, field=Field.for_profile(profile))
 
     def rebuild() -> None:
         world.build(core.clock.now())
+        sim.field = Field.for_profile(profile)  # /_sim/reset: back to the start-up profile
 
     app = simkit.make_app(core, on_reset=rebuild, account_of=sim.account_of)
     app[SIM_KEY] = sim

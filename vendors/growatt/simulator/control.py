@@ -44,3 +44,29 @@ class GrowattSimControl(SimControl):
 
     def restore(self, plant_ids: list[int]) -> None:
         self.post("/_sim/plants/restore", {"plantIds": plant_ids})
+
+    # --- the field profile (field.py, FIELD_NOTES.md) -------------------------------------------------
+
+    def field(self, **switches: Any) -> dict[str, Any]:
+        """``POST /_sim/field``: e.g. ``field(profile="document")`` or ``field(ac_charge_types=[...])``."""
+        return self.post("/_sim/field", switches)
+
+    def plants_timezone(self, plant_ids: list[int], timezone: Any) -> None:
+        self.post("/_sim/plants/timezone", {"plantIds": plant_ids, "timezone": timezone})
+
+    def plants_coordinates(self, plant_ids: list[int], latitude: Any, longitude: Any) -> None:
+        self.post(
+            "/_sim/plants/coordinates", {"plantIds": plant_ids, "latitude": latitude, "longitude": longitude}
+        )
+
+    def block(self, accounts: list[str], hours: float = 24.0) -> dict[str, float]:
+        return self.post("/_sim/accounts/block", {"accounts": accounts, "hours": hours})["blocked_until"]
+
+    def unblock(self, accounts: list[str]) -> None:
+        self.post("/_sim/accounts/unblock", {"accounts": accounts})
+
+    def bad_answer(
+        self, kind: str, path: str = "", *, times: int = 1, code: int = 10099, message: str = "x"
+    ) -> None:
+        body = {"kind": kind, "path": path, "times": times, "code": code, "message": message}
+        self.post("/_sim/answers", body)

@@ -25,6 +25,19 @@ Shapes follow the Huawei simulator's, with Growatt's numeric ``plantIds`` for it
   windows at ``share`` of their rating from now on (0: the windows are taken and ignored).
 - ``POST /_sim/plants/restore`` ``{"plantIds": [...]}``: undo the switches above.
 Each plant switch answers ``{"plantIds": [...]}`` and 400 when an ID is unknown.
+
+The field profile (``field``, FIELD_NOTES.md):
+
+- ``GET|POST /_sim/field`` ``{"profile": "field"|"document", <switch>: value, ...}`` -> the switches.
+- ``POST /_sim/plants/timezone`` ``{"plantIds": [...], "timezone": <any JSON>}``: what plant/details shows
+  as ``timezone`` ("GMT-3:30", 8, "8", "PRC", "", null...); ``null`` with ``"clear": true`` undoes it.
+- ``POST /_sim/plants/coordinates`` ``{"plantIds": [...], "latitude": v, "longitude": v}``: what the plant
+  rows show ("" or 0 as the field does).
+- ``POST /_sim/accounts/block`` ``{"accounts": [...], "hours": 24}``: every call answers 507 "Current
+  account has been locked for 24 hours" with ``lockDuration`` until then; ``/_sim/accounts/unblock``.
+- ``POST /_sim/answers`` ``{"kind": "html"|"truncated"|"wrong_type"|"code"|"empty"|"string_code",
+  "path": "/v1/...", "times": 1, "code": 10099, "message": "..."}``: the next answers of that path are
+  broken that way.
 """
 
 from __future__ import annotations
@@ -38,6 +51,7 @@ from vendors.simkit import bad_request, read_json
 
 from .battery import Schedule
 from .context import SIM_KEY, Sim
+from .field import BAD_KINDS, BadAnswer
 from .readings import flows, seen_at
 from .world import Plant, Unit
 
@@ -222,7 +236,123 @@ async def expire_sessions(request: web.Request) -> web.Response:
     return web.json_response({"expired": len(names), "tokens": world.rotate_tokens(list(names))})
 
 
+async def get_field(request: web.Request) -> web.Response:
+    return web.json_response(request.app[SIM_KEY].field.to_json())
+
+
+async def set_field(request: web.Request) -> web.Response:
+    sim = request.app[SIM_KEY]
+    try:
+        sim.field.update(await read_json(request))
+    except ValueError as exc:
+        return bad_request(str(exc))
+    return web.json_response(sim.field.to_json())
+
+
+def _plant_ids(sim: Sim, raw_ids: Any) -> list[int] | str:
+    if not isinstance(raw_ids, list) or not raw_ids:
+        return "plantIds must be a non-empty list"
+    out = []
+    for raw in raw_ids:
+        try:
+            plant_id = int(raw)
+        except (TypeError, ValueError):
+            return f"unknown plantIds: {[raw]}"
+        if plant_id not in sim.world.plants:
+            return f"unknown plantIds: {[raw]}"
+        out.append(plant_id)
+    return out
+
+
+async def plants_timezone(request: web.Request) -> web.Response:
+    sim = request.app[SIM_KEY]
+    body = await read_json(request)
+    ids = _plant_ids(sim, body.get("plantIds"))
+    if isinstance(ids, str):
+        return bad_request(ids)
+    if "timezone" not in body:
+        return bad_request("timezone is required (any JSON value: what plant/details shows)")
+    for plant_id in ids:
+        if body.get("clear"):
+            sim.field.timezone_overrides.pop(plant_id, None)
+        else:
+            sim.field.timezone_overrides[plant_id] = body["timezone"]
+    return web.json_response({"plantIds": ids})
+
+
+async def plants_coordinates(request: web.Request) -> web.Response:
+    sim = request.app[SIM_KEY]
+    body = await read_json(request)
+    ids = _plant_ids(sim, body.get("plantIds"))
+    if isinstance(ids, str):
+        return bad_request(ids)
+    if "latitude" not in body or "longitude" not in body:
+        return bad_request("latitude and longitude are required")
+    for plant_id in ids:
+        sim.field.coordinate_overrides[plant_id] = [body["latitude"], body["longitude"]]
+    return web.json_response({"plantIds": ids})
+
+
+def _accounts(sim: Sim, body: dict) -> list[str] | str:
+    names = body.get("accounts")
+    if not isinstance(names, list) or not names or any(n not in sim.world.accounts for n in names):
+        return f"accounts must name known accounts: {sorted(sim.world.accounts)}"
+    return names
+
+
+async def block_accounts(request: web.Request) -> web.Response:
+    sim = request.app[SIM_KEY]
+    body = await read_json(request)
+    names = _accounts(sim, body)
+    if isinstance(names, str):
+        return bad_request(names)
+    hours = body.get("hours", sim.field.block_hours)
+    if isinstance(hours, bool) or not isinstance(hours, int | float) or hours <= 0:
+        return bad_request("hours must be a number > 0")
+    for name in names:
+        sim.field.blocked_until[name] = sim.now() + hours * 3600
+    return web.json_response({"blocked_until": {n: sim.field.blocked_until[n] for n in names}})
+
+
+async def unblock_accounts(request: web.Request) -> web.Response:
+    sim = request.app[SIM_KEY]
+    names = _accounts(sim, await read_json(request))
+    if isinstance(names, str):
+        return bad_request(names)
+    for name in names:
+        sim.field.blocked_until.pop(name, None)
+        sim.field.refusals.pop(name, None)
+    return web.json_response({"unblocked": names})
+
+
+async def bad_answers(request: web.Request) -> web.Response:
+    sim = request.app[SIM_KEY]
+    body = await read_json(request)
+    kind = body.get("kind")
+    if kind not in BAD_KINDS:
+        return bad_request(f"kind must be one of {', '.join(BAD_KINDS)}")
+    times = body.get("times", 1)
+    code = body.get("code", 10099)
+    if isinstance(times, bool) or not isinstance(times, int) or times < 1:
+        return bad_request("times must be an integer >= 1")
+    if isinstance(code, bool) or not isinstance(code, int):
+        return bad_request("code must be an integer")
+    path = body.get("path", "")
+    if not isinstance(path, str) or (path and not path.startswith("/v1/")):
+        return bad_request("path must be a /v1/... path or empty (every path)")
+    message = str(body.get("message", "unknown error"))
+    sim.field.bad_answers.append(BadAnswer(kind=kind, path=path, times=times, code=code, message=message))
+    return web.json_response({"queued": [vars(b) for b in sim.field.bad_answers]})
+
+
 def add_growatt_control_routes(app: web.Application) -> None:
+    app.router.add_get("/_sim/field", get_field)
+    app.router.add_post("/_sim/field", set_field)
+    app.router.add_post("/_sim/plants/timezone", plants_timezone)
+    app.router.add_post("/_sim/plants/coordinates", plants_coordinates)
+    app.router.add_post("/_sim/accounts/block", block_accounts)
+    app.router.add_post("/_sim/accounts/unblock", unblock_accounts)
+    app.router.add_post("/_sim/answers", bad_answers)
     app.router.add_get("/_sim/accounts", accounts)
     app.router.add_get("/_sim/tokens", tokens)
     app.router.add_post("/_sim/expire-sessions", expire_sessions)

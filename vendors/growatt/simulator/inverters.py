@@ -13,7 +13,7 @@ from .context import Sim
 from .effects import apply_inverter_set
 from .protocol import GrowattError, local_time, text
 from .readings import flows, inverter_record, pv_today_kwh, seen_at
-from .setters import accept_setting
+from .setters import PV_ON_OFF, accept_setting, field_forms
 from .validation import validate_inverter_set
 from .world import Account, Plant, Unit
 
@@ -107,7 +107,8 @@ def inverter_set(sim: Sim, account: Account, params: MultiDict[str]) -> str:
     unit, _ = found
     param_id = text(params, "paramId")
     values = [text(params, "command_1"), text(params, "command_2")]
-    parsed = validate_inverter_set(param_id, values)
+    _, canonical_values = field_forms(sim, param_id, values, on_off=PV_ON_OFF)
+    parsed = validate_inverter_set(param_id, canonical_values)
     accept_setting(
         sim,
         account,

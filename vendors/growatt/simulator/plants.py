@@ -31,13 +31,14 @@ def _plant_param(sim: Sim, account: Account, params: MultiDict[str], *, empty: i
 
 def _summary(sim: Sim, plant: Plant, now: float) -> dict[str, Any]:
     """One row of plant/list and user_plant_list (# Growatt 4.2.1, 4.2.9)."""
+    latitude, longitude = sim.field.coordinates_shown(plant.plant_id, plant.latitude, plant.longitude)
     return {
         "plant_id": plant.plant_id,
         "name": plant.name,
         "user_id": plant.account.user_id,
         "country": plant.country,
-        "longitude": plant.longitude,
-        "latitude": plant.latitude,
+        "longitude": longitude,
+        "latitude": latitude,
         "peak_power": plant.peak_power_kw,
         "create_date": plant.create_date,
         "installer": plant.installer,
@@ -74,17 +75,19 @@ def user_plant_list(sim: Sim, account: Account, params: MultiDict[str]) -> dict[
 def plant_details(sim: Sim, account: Account, params: MultiDict[str]) -> dict[str, Any]:
     """# Growatt 4.2.4 (10002 does not exist, 10003 ID empty)."""
     plant = _plant_param(sim, account, params, empty=10003, missing=10002)
+    latitude, longitude = sim.field.coordinates_shown(plant.plant_id, plant.latitude, plant.longitude)
     return {
         "name": plant.name,
         "user_id": plant.account.user_id,
         "country": plant.country,
-        "longitude": plant.longitude,
-        "latitude": plant.latitude,
+        "longitude": longitude,
+        "latitude": latitude,
         "create_date": plant.create_date,
         "image_url": "",
         "peak_power": plant.peak_power_kw,
         "currency": plant.currency,
-        "timezone": plant.timezone,
+        # Field: "GMT+8" text (FIELD_NOTES "timezone as text"); document: the IANA name.
+        "timezone": sim.field.timezone_shown(plant.plant_id, plant.timezone, sim.now()),
     }
 
 
@@ -104,7 +107,7 @@ def plant_data(sim: Sim, account: Account, params: MultiDict[str]) -> dict[str, 
         "yearly_energy": round(plant_range_kwh(plant, today.replace(month=1, day=1), today, now, seed), 2),
         "total_energy": round(total, 2),
         "carbon_offset": round(total * CO2_TON_PER_KWH, 3),
-        "timezone": plant.timezone,
+        "timezone": sim.field.timezone_shown(plant.plant_id, plant.timezone, now),
     }
 
 
@@ -198,4 +201,5 @@ def plant_add(sim: Sim, account: Account, params: MultiDict[str]) -> dict[str, A
     for field in ("longitude", "latitude"):
         with contextlib.suppress(ValueError):
             setattr(plant, field, float(text(params, field) or 0))
+    sim.field.created.add(plant.plant_id)
     return {"plant_id": plant.plant_id}

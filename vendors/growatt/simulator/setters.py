@@ -18,12 +18,31 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from . import field as fieldmod
 from .context import Sim
 from .protocol import GrowattError
 from .world import Account, Unit
 
 REPEAT_REFUSED = 10012
 COLLECTOR_DROPPED = 10005
+STORAGE_ON_OFF = "storage_cmd_on_off"
+PV_ON_OFF = "pv_on_off"
+
+
+def field_forms(sim: Sim, type_id: str, values: list[str], *, on_off: str) -> tuple[str, list[str]]:
+    """The document's type and values for what the client sent, where sources disagree (FIELD_NOTES):
+    the AC-charge switch's two spellings and the two on codes. A form the cloud is set not to know is
+    refused as the document refuses an unknown type (10006) or value (10008)."""
+    f = sim.field
+    if type_id in (fieldmod.AC_CHARGE_DOCUMENT, fieldmod.AC_CHARGE_APP):
+        if type_id not in f.ac_charge_types:
+            raise GrowattError(10006, "The parameter setting type does not exist")
+        type_id = fieldmod.AC_CHARGE_DOCUMENT
+    if type_id == on_off and values and values[0] in (fieldmod.ON_DOCUMENT, fieldmod.ON_SHINEPHONE):
+        if values[0] not in f.on_codes:
+            raise GrowattError(10008, "The parameter value is out of range")
+        values = [fieldmod.ON_DOCUMENT, *values[1:]]
+    return type_id, values
 
 
 def accept_setting(

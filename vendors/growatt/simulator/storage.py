@@ -16,7 +16,7 @@ from .context import Sim
 from .effects import apply_storage_set
 from .protocol import GrowattError, parse_date, text, timezone_of
 from .readings import seen_at, storage_record
-from .setters import accept_setting
+from .setters import STORAGE_ON_OFF, accept_setting, field_forms
 from .validation import VALUE_EMPTY, validate_storage_set
 from .world import Account
 
@@ -42,7 +42,10 @@ def storage_set(sim: Sim, account: Account, params: MultiDict[str]) -> str:
     if any(name not in params for name in PARAM_NAMES):
         raise GrowattError(VALUE_EMPTY, "The parameter value is null: param1..param4 are all required")
     values = [text(params, name) for name in PARAM_NAMES]
-    parsed = validate_storage_set(type_id, values)
+    canonical_type, canonical_values = field_forms(sim, type_id, values, on_off=STORAGE_ON_OFF)
+    parsed = validate_storage_set(canonical_type, canonical_values)
+    type_id_sent = type_id
+    type_id = canonical_type
     accept_setting(
         sim,
         account,
@@ -50,7 +53,7 @@ def storage_set(sim: Sim, account: Account, params: MultiDict[str]) -> str:
         endpoint="/v1/storageSet",
         sn=sn,
         type_key="type",
-        type_id=type_id,
+        type_id=type_id_sent,
         values=values,
         apply=lambda: apply_storage_set(unit, type_id, parsed, sim.now()),
     )
