@@ -70,6 +70,7 @@ def test_a_sync_of_an_account_with_wrong_credentials_records_why(huawei_enrol_si
 @pytest.mark.django_db(transaction=True)
 def test_growatt_sync_discovers_plants_devices_and_timezones(growatt_enrol_sim, org):
     sim = growatt_enrol_sim
+    sim.control.field(profile="document")  # IANA names; the field's "GMT+8": test_growatt_field_sync.py
     account = vendor_account_on(sim, org)
     outcome = vendor_account_sync(account_id=account.pk)
     assert (outcome.plants, outcome.error) == (6, "")

@@ -61,7 +61,7 @@ from vendors.errors import RateLimited, TransientError
 from . import commands as cmd
 from . import discovery
 from .calls import PLAN_TTL_S, GrowattCalls, StepRefused
-from .client import Answer
+from .client import Answer, BadAnswer
 from .commands import Refusal, Step, Window
 from .progress import Baseline, Reading, judge
 
@@ -415,6 +415,9 @@ class GrowattAdapter(GrowattCalls):
                 request_id=request_id,
                 targets=(target.plant_code, sn),
             )
+            if answer.ok and not isinstance(answer.data, dict):
+                # 4.3.13 answers one record (an object): anything else ends the task with it recorded.
+                raise BadAnswer(STORAGE_LAST_DATA, "data is not an object", json.dumps(answer.data))
             answers.append((sn, answer))
             oldest = min(oldest, fetched_at)
         return answers, oldest

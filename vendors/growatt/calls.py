@@ -36,12 +36,14 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from vendors import health
 from vendors.base import AccountConfig, CallObserver, CallRecord, PlantTarget
-from vendors.errors import AuthFailed, RateLimited, VendorRejected
+from vendors.errors import AuthFailed, RateLimited, TransientError, VendorRejected
 from vendors.ratelimit import GROWATT_LIMITS, RateLimitTimeout, effective_limits, rate_key
-from vendors.state import state_store_from_url
+from vendors.state import LockTimeout, state_store_from_url
 
-from .client import Answer, Attempt, GrowattClient, Method
+from . import commands as cmd
+from .client import Answer, Attempt, BadAnswer, GrowattClient, Method
 from .commands import Step
 
 log = logging.getLogger(__name__)
@@ -53,11 +55,35 @@ default (10 ms) absorbs the jitter between a grant and the request's arrival at 
 simulator at speed 600 a loaded host queues requests for tens of milliseconds, i.e. simulated minutes.
 Waiting half a second more before an identical setting costs nothing; a refused call costs a retry."""
 PLAN_TTL_S = 3 * 86_400.0  # longer than any task (a window is at most a day, then the timeout grace)
+DAY_S = 86_400.0
+DAILY_BUDGETS = {"plant/list": 10}
+"""Calls a day the cloud allows (issue 14: plant lists to about 10 calls a day); counted over the last 24 h,
+shared by every process through the state store, and reported as the account's budget left today."""
+BLOCKED_CODES = frozenset({507})
+"""The 24 h lock (HA core PR 142874: msg 507, "Current account has been locked for 24 hours", lockDuration
+24). Also recognised by "locked" in error_msg, whatever the code."""
+DEFAULT_BLOCK_HOURS = 24.0
+FORMS_TTL_S = 30 * DAY_S
+HEALTH_SUCCESS_EVERY_S = 30.0  # a success is news once in a while, not on every call
+TYPE_UNKNOWN, VALUE_OUT_OF_RANGE = 10006, 10008  # Growatt 4.3.12 / 4.3.7 codes
 
 
 def is_repeat_refusal(answer: Answer) -> bool:
     """10012 from the repeat rule ("error_frequently_access"), not storageSet's "does not exist"."""
     return answer.error_code == REPEAT_REFUSED and "frequent" in answer.error_msg.lower()
+
+
+def is_block(answer: Answer) -> bool:
+    return answer.error_code in BLOCKED_CODES or "locked" in answer.error_msg.lower()
+
+
+class AccountBlocked(RateLimited):
+    """Growatt blocked the account (24 h after too many queries or failed logins): no call until it ends."""
+
+
+# Where the sources disagree (FIELD_NOTES.md), the forms a setting may take; the first is the document's.
+AC_CHARGE_FORMS = (cmd.AC_CHARGE_ENABLE, cmd.AC_CHARGE_ENABLE_APP)
+ON_FORMS = (cmd.ON, cmd.ON_SHINEPHONE)
 
 
 class StepRefused(Exception):
@@ -112,6 +138,10 @@ class GrowattCalls:
         # Latest readings too, for the minutes in which Growatt refuses to send the same data again.
         self._state = state_store_from_url(state_url, prefix="")  # keys carry "growatt-adapter:<account>"
         self._prefix = f"growatt-adapter:{account.key}"
+        speed = account.clock_speed if account.clock_speed > 0 else 1.0
+        self.day_s = DAY_S / speed  # the vendor's day in our seconds
+        self._hour_s = 3600.0 / speed
+        self._last_success_note = 0.0
 
     def close(self) -> None:
         self._client.close()
@@ -151,18 +181,31 @@ class GrowattCalls:
         # A step we sent before (a crash, a lost answer) may be with the vendor. While its repeat window
         # is open, the same body goes again WITHOUT a new slot; either way a 10012 repeat then proves it
         # landed (nobody else sends our exact setting).
+        params = self._in_learned_form(step.params)
         if started is None or time.time() - started >= 0.8 * self.vendor_repeat_window_s:
-            self._acquire(step.endpoint, step.params)
+            self._acquire(step.endpoint, params)
         self._state.set(key, json.dumps({"done": index, "sent_at": time.time()}), ttl_s=PLAN_TTL_S)
         try:
             answer = self._call(
-                "POST", step.endpoint, step.params, request_id, (target.plant_code, step.sn),
+                "POST", step.endpoint, params, request_id, (target.plant_code, step.sn),
                 budget_s=self.setting_retry_budget_s,
             )  # fmt: skip
+            other = self._other_form(params, answer)
+            if other is not None:
+                # The cloud does not know this form (FIELD_NOTES "AC-charge spelling", "on code"): the other
+                # one, once; whichever works is remembered for the account, so the probe is paid once.
+                log.info("%s: %s %s; trying the other form", step.label, answer.error_code, answer.error_msg)
+                self._acquire(step.endpoint, other)
+                params = other
+                answer = self._call(
+                    "POST", step.endpoint, params, request_id, (target.plant_code, step.sn),
+                    budget_s=self.setting_retry_budget_s,
+                )  # fmt: skip
         except (AuthFailed, VendorRejected):
             self._not_sent(key, index)  # refused before the vendor looked at the setting
             raise
         if answer.ok:
+            self._learn_form(params)
             return
         if is_repeat_refusal(answer):
             if answer.attempts > 1 or started is not None:
@@ -176,6 +219,52 @@ class GrowattCalls:
             )
         self._not_sent(key, index)
         raise StepRefused(step, answer)
+
+    # --- forms the sources disagree on, learned once per account ------------------------------------------
+
+    def _form_kind(self, params: Mapping[str, str]) -> tuple[str, str, tuple[str, ...]] | None:
+        """``(memo name, the value that carries the form, its forms)`` for a setting whose form is in
+        doubt, else None. The AC-charge switch's name is its ``type``; the on code is the first value."""
+        if params.get("type") in AC_CHARGE_FORMS:
+            return "ac_charge_type", params["type"], AC_CHARGE_FORMS
+        value = params.get("param1") if "type" in params else params.get("command_1")
+        setting = params.get("type") or params.get("paramId")
+        if setting in (cmd.STORAGE_ON_OFF, cmd.PV_ON_OFF) and value in ON_FORMS:
+            return "on_code", value, ON_FORMS
+        return None
+
+    def _with_form(self, params: Mapping[str, str], form: str) -> dict[str, str]:
+        out = dict(params)
+        if out.get("type") in AC_CHARGE_FORMS:
+            out["type"] = form
+        elif "type" in out:
+            out["param1"] = form
+        else:
+            out["command_1"] = form
+        return out
+
+    def _in_learned_form(self, params: Mapping[str, str]) -> dict[str, str]:
+        kind = self._form_kind(params)
+        if kind is None:
+            return dict(params)
+        learned = self.recall(f"form:{kind[0]}")
+        return self._with_form(params, learned) if learned in kind[2] else dict(params)
+
+    def _other_form(self, params: Mapping[str, str], answer: Answer) -> dict[str, str] | None:
+        kind = self._form_kind(params)
+        if kind is None or answer.ok:
+            return None
+        name, value, forms = kind
+        refused = TYPE_UNKNOWN if name == "ac_charge_type" else VALUE_OUT_OF_RANGE
+        if answer.error_code != refused:
+            return None
+        other = next(f for f in forms if f != value)
+        return self._with_form(params, other)
+
+    def _learn_form(self, params: Mapping[str, str]) -> None:
+        kind = self._form_kind(params)
+        if kind is not None and self.recall(f"form:{kind[0]}") != kind[1]:
+            self.remember(f"form:{kind[0]}", kind[1], FORMS_TTL_S)
 
     def _not_sent(self, key: str, index: int) -> None:
         self._state.set(key, json.dumps({"done": index, "sent_at": None}), ttl_s=PLAN_TTL_S)
@@ -196,6 +285,7 @@ class GrowattCalls:
         (its 5-minute rule), the answer fetched last time is used, kept for exactly that long."""
         rules = self._limits.get(endpoint, ())
         cache_key = self._key("read", rate_key("growatt", self.account.key, endpoint, params=dict(params)))
+        day_key = cache_key + ":day"
         if rules:
             try:
                 self._acquire(endpoint, params, wait_s=wait_s)
@@ -205,11 +295,26 @@ class GrowattCalls:
                     raise
                 stored = json.loads(cached)
                 return Answer(endpoint, stored["data"], 0, "", 200, 1), stored["at"]
+        if endpoint in DAILY_BUDGETS:
+            retry_after_s = self._spend_budget(endpoint)
+            if retry_after_s:
+                # Today's budget is spent: the last answer of the day (plant lists change rarely), if any.
+                cached = self._state.get(day_key)
+                if cached is None:
+                    allowed = DAILY_BUDGETS[endpoint]
+                    raise RateLimited(
+                        f"{endpoint}: Growatt allows {allowed} a day; next in {retry_after_s:.0f} s",
+                        retry_after_s=retry_after_s,
+                    )
+                stored = json.loads(cached)
+                return Answer(endpoint, stored["data"], 0, "", 200, 1), stored["at"]
         answer = self._call(method, endpoint, params, request_id, targets)
         now = time.time()
         if answer.ok and rules:
             ttl = max(rule.window_s for rule in rules)
             self._state.set(cache_key, json.dumps({"data": answer.data, "at": now}), ttl_s=ttl)
+            if endpoint in DAILY_BUDGETS:
+                self._state.set(day_key, json.dumps({"data": answer.data, "at": now}), ttl_s=self.day_s)
         if is_repeat_refusal(answer):
             raise RateLimited(
                 f"{endpoint}: Growatt refused a repeat (10012)",
@@ -217,6 +322,78 @@ class GrowattCalls:
                 vendor_said=True,
             )
         return answer, now
+
+    def _spend_budget(self, endpoint: str) -> float:
+        """Take one of today's calls of ``endpoint``: 0.0, or the seconds until one is free again."""
+        limit = DAILY_BUDGETS[endpoint]
+        key = self._key("budget", endpoint)
+        try:
+            with self._state.lock(key, ttl_s=10.0, wait_s=10.0):
+                now = time.time()
+                raw = self._state.get(key)
+                times = [t for t in (json.loads(raw) if raw else []) if t > now - self.day_s]
+                if len(times) >= limit:
+                    health.health_budget(self._state, self.account.key, left_today=0)
+                    return max(times[0] + self.day_s - now, 0.001)
+                times.append(now)
+                self._state.set(key, json.dumps(times), ttl_s=self.day_s)
+        except LockTimeout as exc:
+            raise RateLimited(f"{endpoint}: budget lock busy", retry_after_s=1.0) from exc
+        health.health_budget(self._state, self.account.key, left_today=limit - len(times))
+        return 0.0
+
+    def budget_left(self, endpoint: str) -> int | None:
+        """Calls of ``endpoint`` left in the last 24 h (None when it has no daily budget)."""
+        if endpoint not in DAILY_BUDGETS:
+            return None
+        raw = self._state.get(self._key("budget", endpoint))
+        now = time.time()
+        used = [t for t in (json.loads(raw) if raw else []) if t > now - self.day_s]
+        return max(DAILY_BUDGETS[endpoint] - len(used), 0)
+
+    # --- the 24 h block and account health ------------------------------------------------------------------
+
+    def blocked_until(self) -> float | None:
+        raw = self._state.get(self._key("blocked"))
+        until = float(raw) if raw else None
+        return until if until is not None and until > time.time() else None
+
+    def _check_blocked(self, endpoint: str) -> None:
+        until = self.blocked_until()
+        if until is not None:
+            raise AccountBlocked(
+                f"{endpoint}: Growatt blocked this account; no call until {until:.0f} (epoch s)",
+                retry_after_s=until - time.time(),
+            )
+
+    def _judge(self, endpoint: str, answer: Answer) -> None:
+        """What the answer says about the account: recorded in its health; a block stops every call."""
+        key, now = self.account.key, time.time()
+        if is_block(answer):
+            data = answer.data if isinstance(answer.data, dict) else {}
+            try:
+                hours = float(data.get("lockDuration") or DEFAULT_BLOCK_HOURS)
+            except (TypeError, ValueError):
+                hours = DEFAULT_BLOCK_HOURS
+            hours = hours if 0 < hours <= 72 else DEFAULT_BLOCK_HOURS
+            until = now + hours * self._hour_s
+            self._state.set(self._key("blocked"), repr(until), ttl_s=until - now + 60.0)
+            message = f"{endpoint}: {answer.error_code} {answer.error_msg}"
+            health.health_blocked(self._state, key, until=until, message=message)
+            log.warning("Growatt account %s blocked for %.0f h: %s", key, hours, message)
+            raise AccountBlocked(message, retry_after_s=until - now, vendor_said=True)
+        if is_repeat_refusal(answer):
+            until = now + self.repeat_window_s
+            health.health_rate_limited(
+                self._state, key, until=until, message=f"{endpoint}: {answer.error_code} {answer.error_msg}"
+            )
+        elif answer.ok:
+            if now - self._last_success_note >= HEALTH_SUCCESS_EVERY_S:
+                self._last_success_note = now
+                health.health_success(self._state, key)
+        else:
+            message = f"{endpoint}: {answer.error_code} {answer.error_msg}"
+            health.health_error(self._state, key, message=message)
 
     def _acquire(self, endpoint: str, params: Mapping[str, str], *, wait_s: float | None = None) -> None:
         rules = self._limits.get(endpoint, ())
@@ -245,8 +422,18 @@ class GrowattCalls:
         *,
         budget_s: float | None = None,
     ) -> Answer:
+        self._check_blocked(endpoint)
         recorder = self._recorder(request_id, targets)
-        return self._client.call(method, endpoint, params, on_attempt=recorder, budget_s=budget_s)
+        try:
+            answer = self._client.call(method, endpoint, params, on_attempt=recorder, budget_s=budget_s)
+        except AuthFailed as exc:  # 10011: the token is wrong or withdrawn (Growatt 5); a person must act
+            health.health_refused(self._state, self.account.key, message=str(exc))
+            raise
+        except (BadAnswer, TransientError) as exc:
+            health.health_error(self._state, self.account.key, message=str(exc))
+            raise
+        self._judge(endpoint, answer)
+        return answer
 
     def _recorder(self, request_id: str | None, targets: tuple[str, ...]) -> Callable[[Attempt], None]:
         observer = self._observer

@@ -40,6 +40,25 @@ EXCERPT_CHARS = 2000
 Method = Literal["GET", "POST"]
 
 
+class BadAnswer(VendorRejected):
+    """An answer that is not Growatt's envelope (an HTML page, a truncated or empty body, a non-integer
+    error_code: HA core growatt_server coordinator.py catches JSONDecodeError for exactly this), or one
+    whose ``data`` is of the wrong type. Retried like a transient fault; when it persists it is final for
+    the task at hand, which ends with the answer recorded (``message`` holds its start)."""
+
+    def __init__(self, endpoint: str, reason: str, text: str) -> None:
+        super().__init__("bad-answer", f"{endpoint}: {reason}: {text[:300]!r}")
+        self.endpoint = endpoint
+        self.text = text
+
+
+class _NotEnvelope(TransientError):
+    def __init__(self, endpoint: str, text: str) -> None:
+        super().__init__(f"Growatt {endpoint}: the answer is not the {{data, error_code, error_msg}} shape")
+        self.endpoint = endpoint
+        self.text = text
+
+
 @dataclass(frozen=True)
 class Answer:
     """One endpoint's answer (# Growatt 3.1 envelope), after any retries."""
@@ -134,10 +153,13 @@ class GrowattClient:
             retry=retry_if_exception_type(TransientError),
             reraise=True,
         )
-        for attempt in retrying:
-            with attempt:
-                number = attempt.retry_state.attempt_number
-                return self._once(method, endpoint, body, number, on_attempt)
+        try:
+            for attempt in retrying:
+                with attempt:
+                    number = attempt.retry_state.attempt_number
+                    return self._once(method, endpoint, body, number, on_attempt)
+        except _NotEnvelope as exc:
+            raise BadAnswer(endpoint, "not the {data, error_code, error_msg} envelope", exc.text) from exc
         raise AssertionError("unreachable: tenacity re-raises the last error")  # pragma: no cover
 
     def _once(
@@ -165,7 +187,7 @@ class GrowattClient:
             envelope = _envelope(text)
             if envelope is None:
                 error = "the answer is not the {data, error_code, error_msg} envelope"
-                raise TransientError(f"Growatt {endpoint}: {error}")
+                raise _NotEnvelope(endpoint, text)
             code = envelope[1]
             if code == PERMISSION_DENIED:
                 error = "permission denied (token)"

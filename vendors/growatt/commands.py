@@ -36,6 +36,7 @@ INVERTER_SET = "inverterSet"  # Growatt 4.3.7
 
 # storageSet types (# Growatt 4.3.12)
 AC_CHARGE_ENABLE = "storage_ac_charge_enable_disable"  # 0 Prohibited, 1 Enable
+AC_CHARGE_ENABLE_APP = "storage_ac_charge_enable_disenable"  # Growatt's app and pages (FIELD_NOTES)
 AC_CHARGE_WINDOW = "storage_ac_charge_hour_start"
 AC_CHARGE_SOC_LIMIT = "storage_ac_charge_soc_limit"  # 10-80 %
 DISCHARGE_ENABLE = "storage_cmd_forced_discharge_enable"  # 0 Enable, 1 Prohibited (sic)
@@ -44,6 +45,7 @@ SOC_FLOOR = "storage_lithium_battery"  # lithium battery SOC lower limit, 0-10 %
 STORAGE_ON_OFF = "storage_cmd_on_off"
 PV_ON_OFF = "pv_on_off"  # Growatt 4.3.7
 ON, OFF = "0101", "0000"  # 4.3.7: "0101" power on (automatic grid), "0000" shut down
+ON_SHINEPHONE = "0001"  # growattServer base_api.py set_classic_inverter_on_off (FIELD_NOTES "on code")
 
 CHARGE_SOC_RANGE = (10, 80)
 DISCHARGE_SOC_RANGE = (0, 10)

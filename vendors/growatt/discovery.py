@@ -22,13 +22,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC
 from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from vendors.base import DeviceInfo, EnrolmentResult, PlantInfo, PlantKpi, SnEnrolment
 from vendors.errors import VendorRejected
 
 from .client import Answer
 from .progress import parse_local_time
+from .timezones import coordinate, resolve_timezone
 
 if TYPE_CHECKING:
     from .adapter import GrowattAdapter
@@ -71,25 +72,20 @@ def _pages(adapter: GrowattAdapter, method: str, endpoint: str, params: dict, *n
         page += 1
 
 
-def timezone_name(value: Any) -> str | None:
-    """An IANA name as given, or a whole-hour offset ("8", "+8", "-5") as ``Etc/GMT``; None if neither.
+def timezone_name(value: Any, latitude: Any = None, longitude: Any = None) -> str | None:
+    """The plant's zone from its ``timezone`` in any form the cloud writes ("GMT+8", 8, "PRC", an IANA
+    name, "": ``timezones``), else from its coordinates; None when neither tells.
 
     # Growatt 4.2.4 says only "Time zone, time zone format see time format".
     """
-    if not isinstance(value, str | int | float) or value == "":
-        return None
-    text = str(value).strip()
+    return resolve_timezone(value, latitude, longitude)
+
+
+def _int(value: Any, default: int) -> int:
     try:
-        return ZoneInfo(text).key
-    except (ZoneInfoNotFoundError, ValueError):
-        pass
-    try:
-        hours = float(text)
-    except ValueError:
-        return None
-    if hours.is_integer() and -12 <= hours <= 14:
-        return "UTC" if hours == 0 else f"Etc/GMT{'-' if hours > 0 else '+'}{abs(int(hours))}"
-    return None
+        return int(float(value))
+    except (TypeError, ValueError):
+        return default
 
 
 def _float(value: Any) -> float | None:
@@ -103,12 +99,14 @@ def _float(value: Any) -> float | None:
 
 
 def plant_details(adapter: GrowattAdapter, plant_id: str) -> dict | None:
-    answer = adapter.call("GET", "plant/details", {"plant_id": plant_id}, targets=(plant_id,))
+    # A read like any other: the live cloud refuses its repeat within 5 minutes too (FIELD_NOTES).
+    answer, _ = adapter.read("GET", "plant/details", {"plant_id": plant_id}, targets=(plant_id,))
     if not answer.ok or not isinstance(answer.data, dict):
         return None
-    zone = timezone_name(answer.data.get("timezone"))
+    data = answer.data
+    zone = timezone_name(data.get("timezone"), data.get("latitude"), data.get("longitude"))
     adapter.remember(f"timezone:{plant_id}", zone, TIMEZONE_TTL_S)
-    return answer.data
+    return data
 
 
 def list_plants(adapter: GrowattAdapter) -> list[PlantInfo]:
@@ -118,14 +116,17 @@ def list_plants(adapter: GrowattAdapter) -> list[PlantInfo]:
         if not plant_id:
             continue
         details = plant_details(adapter, plant_id) or {}
+        # Coordinates "" (issue 14) or 0/0 (enrolment-made plants) are "unknown", never Null Island.
+        latitude = coordinate(row.get("latitude")) or coordinate(details.get("latitude"))
+        longitude = coordinate(row.get("longitude")) or coordinate(details.get("longitude"))
         out.append(
             PlantInfo(
                 plant_code=plant_id,
                 name=str(row.get("name") or details.get("name") or ""),
                 address=str(details.get("country") or row.get("country") or ""),
-                latitude=_float(row.get("latitude")),
-                longitude=_float(row.get("longitude")),
-                timezone=timezone_name(details.get("timezone")),
+                latitude=latitude if longitude is not None else None,
+                longitude=longitude if latitude is not None else None,
+                timezone=timezone_name(details.get("timezone"), latitude, longitude),
                 pv_capacity_kwp=_float(row.get("peak_power")),
             )
         )
@@ -147,10 +148,10 @@ def list_devices(adapter: GrowattAdapter, plant_codes: Sequence[str]) -> list[De
     for plant_id in plant_codes:
         for row in _device_rows(adapter, plant_id):
             sn = str(row.get("device_sn") or "")
-            kind = DEVICE_TYPES.get(int(row.get("type") or 3), "other")
+            kind = DEVICE_TYPES.get(_int(row.get("type"), 3), "other")
             rated = None
             if kind == "inverter" and sn:
-                info = adapter.call(
+                info, _ = adapter.read(
                     "GET", "device/inverter/inv_data_info", {"device_sn": sn}, targets=(plant_id, sn)
                 )
                 rated = (
@@ -182,7 +183,8 @@ def realtime_kpis(adapter: GrowattAdapter, plant_codes: Sequence[str]) -> list[P
             devices = adapter.recall(f"devices:{plant_id}") or {"inverters": [], "storage": []}
         zone_name = adapter.recall(f"timezone:{plant_id}")
         if zone_name is None:
-            zone_name = timezone_name((plant_details(adapter, plant_id) or {}).get("timezone"))
+            plant_details(adapter, plant_id)  # learns the zone
+            zone_name = adapter.recall(f"timezone:{plant_id}")
         zone = ZoneInfo(zone_name or "UTC")
         storage = []
         for sn in devices["storage"]:
@@ -293,14 +295,24 @@ def _user_id(adapter: GrowattAdapter) -> str | None:
     return user_id
 
 
-def _find_plant(adapter: GrowattAdapter, name: str) -> tuple[str, str] | None:
+def _find_plant(adapter: GrowattAdapter, name: str, *, search: bool = False) -> tuple[str, str] | None:
+    """A plant of the account by id or exact name. Plant lists cost one of about ten calls a day
+    (FIELD_NOTES "plant list budget"), so names come from the plants we created ourselves, then from the
+    account's whole list (cached by ``read``: one list serves a day of enrolments); ``search`` asks the
+    cloud by name (after plant/add said the name exists)."""
     if name.isdigit():
         details = plant_details(adapter, name)
         if details is not None:
             return name, str(details.get("name") or "")
-    params = {"search_type": "name", "search_keyword": name, "page": "1", "perpage": PAGE}
-    answer, _ = adapter.read("GET", "plant/list", params)
-    rows, _ = _rows(answer.data, "plants") if answer.ok else ([], 0)
+    made = adapter.recall(f"plant-named:{name}")
+    if made:
+        return str(made), name
+    if search:
+        params = {"search_type": "name", "search_keyword": name, "page": "1", "perpage": PAGE}
+        answer, _ = adapter.read("GET", "plant/list", params)
+        rows, _ = _rows(answer.data, "plants") if answer.ok else ([], 0)
+    else:
+        rows = _pages(adapter, "GET", "plant/list", {}, "plants")
     exact = [r for r in rows if str(r.get("name")) == name]
     return (str(exact[0]["plant_id"]), name) if exact else None
 
@@ -317,10 +329,11 @@ def _plant_for(adapter: GrowattAdapter, item: SnEnrolment, sn: str, user_id: str
     created = adapter.call("POST", "plant/add", body, targets=(sn,))
     if created.ok and isinstance(created.data, dict) and created.data.get("plant_id") is not None:
         plant_id = str(created.data["plant_id"])
+        adapter.remember(f"plant-named:{name}", plant_id, TIMEZONE_TTL_S)  # our list may be a day old
         plant_details(adapter, plant_id)  # learn its timezone
         return plant_id, name
     if created.error_code == 10006:  # 4.2.8: the name exists (our own retried plant/add)
-        found = _find_plant(adapter, name)
+        found = _find_plant(adapter, name, search=True)
         if found is not None:
             return found
     return f"{created.error_code} {created.error_msg} (plant/add)"

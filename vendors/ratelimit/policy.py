@@ -93,6 +93,17 @@ GROWATT_LIMITS: Limits = MappingProxyType(
         "device/datalogger/list": _GROWATT_SAME_REQUEST,  # 4.3.1 collectors of a plant
         "device/list": _GROWATT_SAME_REQUEST,  # 4.3.4 devices of a plant
         "plant/list": _GROWATT_SAME_REQUEST,  # 4.2.1 plants of a user
+        # The live cloud applies the rule to EVERY v1 call (growattServer exceptions.py 10012 "Access
+        # Frequency Limitation of 5 Minutes/Time (Universal)"; vendors/growatt/FIELD_NOTES.md).
+        "plant/details": _GROWATT_SAME_REQUEST,  # 4.2.4
+        "plant/data": _GROWATT_SAME_REQUEST,  # 4.2.5
+        "plant/energy": _GROWATT_SAME_REQUEST,  # 4.2.6
+        "plant/power": _GROWATT_SAME_REQUEST,  # 4.2.7
+        "plant/add": _GROWATT_SAME_REQUEST,  # 4.2.8
+        "plant/user_plant_list": _GROWATT_SAME_REQUEST,  # 4.2.9
+        "device/datalogger/delete": _GROWATT_SAME_REQUEST,  # 4.3.3
+        "device/inverter/inv_data_info": _GROWATT_SAME_REQUEST,  # 4.3.15
+        "device/storage/storage_data": _GROWATT_SAME_REQUEST,  # 4.3.14
     }
 )
 """Growatt: one identical request per 5 minutes (not in our copy of the document; see above)."""

@@ -128,6 +128,13 @@ class Growatt:
 
 
 @pytest.fixture
+def document_profile(growatt_sim) -> None:
+    """The simulator answers as the document reads (IANA time zones, numbers as numbers...), for tests of
+    that contract; the field profile (the default) has its own tests. The next reset restores it."""
+    growatt_sim.control.field(profile="document")
+
+
+@pytest.fixture
 def growatt(growatt_sim) -> Iterator[Growatt]:
     run_id = f"{PREFIX}-gw-{uuid.uuid4().hex[:12]}"
     harness = Growatt(sim=growatt_sim, run_id=run_id, limiter_prefix=f"{PREFIX}:ratelimit:{run_id}:")

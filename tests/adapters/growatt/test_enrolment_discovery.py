@@ -93,6 +93,7 @@ def test_enrolment_by_authorisation_code_is_not_offered_by_growatt(growatt):
     assert growatt.records == []
 
 
+@pytest.mark.usefixtures("document_profile")  # IANA names; the field's "GMT+8": test_field_timezones.py
 def test_list_plants_gives_every_plant_of_the_account_with_its_timezone(growatt):
     adapter = growatt.adapter()
 

@@ -79,7 +79,7 @@ class Field:
     # state that the routes set and reset clears
     timezone_overrides: dict[int, Any] = field(default_factory=dict)  # plant_id -> raw value shown
     coordinate_overrides: dict[int, Any] = field(default_factory=dict)  # plant_id -> raw value shown
-    created: set[int] = field(default_factory=set)  # plants made by plant/add
+    created: dict[int, str] = field(default_factory=dict)  # plants made by plant/add -> timezone_id sent
     blocked_until: dict[str, float] = field(default_factory=dict)  # account -> sim epoch
     refusals: dict[str, list[float]] = field(default_factory=dict)  # account -> refusal times
     plant_lists: dict[str, list[float]] = field(default_factory=dict)  # account -> plant/list times
@@ -171,8 +171,10 @@ class Field:
             return self.timezone_overrides[plant_id]
         if not self.timezone_text:
             return zone_name
-        if plant_id in self.created and zone_name == "PRC":
-            return "PRC"  # issue 14: enrolment-made plants keep the default's name
+        if plant_id in self.created:
+            # A plant made by plant/add shows the timezone_id it was made with; none given: the default
+            # "PRC" (Growatt 4.2.8; issue 14: enrolment-made plants come out with "PRC").
+            return self.created[plant_id]
         return gmt_text(ZoneInfo(zone_name), now)
 
     def coordinates_shown(self, plant_id: int, latitude: float, longitude: float) -> tuple[Any, Any]:

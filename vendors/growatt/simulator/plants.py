@@ -201,5 +201,5 @@ def plant_add(sim: Sim, account: Account, params: MultiDict[str]) -> dict[str, A
     for field in ("longitude", "latitude"):
         with contextlib.suppress(ValueError):
             setattr(plant, field, float(text(params, field) or 0))
-    sim.field.created.add(plant.plant_id)
+    sim.field.created[plant.plant_id] = text(params, "timezone_id") or "PRC"
     return {"plant_id": plant.plant_id}
