@@ -1,0 +1,74 @@
+"""A dispatch to a Growatt plant whose cloud reports its time zone as "GMT+8" (the field's form, FIELD_NOTES
+"time zones") arms its window in UTC+8 local time: the sync resolves "GMT+8" to Etc/GMT-8, the engine sends
+the plant's local window through a real worker, and the simulator's true schedule shows where it landed.
+Before issue 14 such a plant fell back to UTC and its window was written eight hours off.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from dispatch.models import DispatchTask
+from fleets.discovery import vendor_account_sync
+from fleets.models import Plant, Vendor, VendorAccount
+from tests.plugins.celery_worker import wait_for
+
+T = DispatchTask.State
+UTC8 = ZoneInfo("Etc/GMT-8")
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_a_charge_to_a_plant_reporting_gmt_plus_8_arms_its_window_in_utc_plus_8(
+    start_engine, world, growatt_sim, bob_api
+):
+    control = growatt_sim.control
+    shanghai = next(
+        p for p in control.plants(enrolled=True, limit=1000)
+        if p["account"] == "account-1" and p["timezone"] == "Asia/Shanghai"
+    )  # fmt: skip
+    with growatt_sim.client() as api:
+        shown = api.get("/v1/plant/details", params={"plant_id": shanghai["plant_id"]}).json()["data"]
+    assert shown["timezone"] == "GMT+8"  # the field's form, not an IANA name
+    # No coordinates either (issue 14: ""), so only "GMT+8" can tell where the plant's clock is.
+    control.plants_coordinates([shanghai["plant_id"]], "", "")
+    account = VendorAccount.objects.create(
+        organization=world.organization, vendor=Vendor.GROWATT, name="growatt account-1",
+        base_url=growatt_sim.base_url, secret=growatt_sim.tokens[0], clock_speed=growatt_sim.speed,
+    )  # fmt: skip
+    assert vendor_account_sync(account_id=account.pk).error == ""
+    plant = Plant.objects.get(vendor_account=account, plant_code=str(shanghai["plant_id"]))
+    assert plant.timezone == "Etc/GMT-8"
+    fleet = world.fleet(plants=[plant])
+    # 14:20 in UTC+8, the clock paused so the window's place is exact.
+    control.set_speed(0)
+    now = datetime.fromtimestamp(control.now(), UTC8)
+    at = now.replace(hour=14, minute=20, second=0, microsecond=0)
+    if at <= now:
+        at += timedelta(days=1)
+    control.advance((at - now).total_seconds())
+    start_engine(workers=1, concurrency=2)
+
+    body = {
+        "command": "charge_discharge",
+        "params": {"action": "charge", "control": "duration", "duration_min": 90},
+        "fleet": fleet.pk,
+    }
+    created = bob_api.post("/api/v1/dispatches", body, format="json", HTTP_IDEMPOTENCY_KEY="gmt8-charge")
+    assert created.status_code == 201, created.content
+
+    def armed():
+        task = DispatchTask.objects.get(job_id=created.json()["id"])
+        return task.state in (T.ACCEPTED, T.IN_PROGRESS, T.FAILED, T.REJECTED) and task
+
+    task = wait_for(armed, timeout_s=120, interval_s=0.3, message="the charge to be sent")
+    assert task.state in (T.ACCEPTED, T.IN_PROGRESS), task.vendor_message
+    schedule = control.plant(shanghai["plant_id"])["units"][0]["schedule"]
+    start, end = schedule["ac_charge_window_min"]
+    # 14:20 in UTC+8 (06:20 UTC would be 380): the engine reads "now" off the device's last record, which
+    # at speed 600 may put it a simulated minute or two later on a loaded machine.
+    assert 14 * 60 + 20 <= start <= 14 * 60 + 23 and end - start == 90
+    assert schedule["ac_charge_enabled"] is True
