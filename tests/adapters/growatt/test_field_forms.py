@@ -36,12 +36,17 @@ def test_a_charge_arms_with_whichever_spelling_the_cloud_knows_learned_once_per_
     # Another process of the same account (a second adapter) starts with what was learned.
     other = growatt.adapter()
     (result,) = other.send(command, [growatt.target(third)], request_id="form-2").results
-    assert result.outcome == Outcome.ACCEPTED and growatt.unit(third["plant_id"])["schedule"]["ac_charge_enabled"]
+    assert (
+        result.outcome == Outcome.ACCEPTED
+        and growatt.unit(third["plant_id"])["schedule"]["ac_charge_enabled"]
+    )
 
     tried = _tried(growatt.records, "type", (DOC_AC, APP_AC))
     # The document's form first; a cloud that does not know it refuses it once (10006), and never again.
     assert tried == ([DOC_AC] * 3 if known == DOC_AC else [DOC_AC, APP_AC, APP_AC, APP_AC])
-    assert {c["params"]["type"] for c in growatt.commands() if c["params"]["type"] in (DOC_AC, APP_AC)} == {known}
+    assert {c["params"]["type"] for c in growatt.commands() if c["params"]["type"] in (DOC_AC, APP_AC)} == {
+        known
+    }
 
 
 @pytest.mark.parametrize("known", ["0101", "0001"])
