@@ -85,7 +85,7 @@ def endpoint(handler: Handler) -> Callable[[web.Request], Awaitable[web.Response
                 _count_refusal(sim, account)
             return answer(exc.data, code=exc.code, message=exc.message)
         if sim.field.numbers_as_strings and path in fieldmod.STRING_NUMBER_PATHS:
-            data = fieldmod.stringify(data)
+            data = fieldmod.stringify(data, lost_as_bool=path == "/v1/device/list")
         return answer(data)
 
     return wrapped

@@ -205,20 +205,24 @@ def gmt_text(zone: ZoneInfo, now: float) -> str:
     return f"GMT{sign}{hours}" + (f":{rest:02d}" if rest else "")
 
 
-def stringify(data: Any) -> Any:
-    """Numbers as strings, one row deep (issue 14): {"capacity": "56.2"}; ids and counts stay numbers."""
+def stringify(data: Any, *, lost_as_bool: bool = False) -> Any:
+    """Numbers as strings, one row deep (issue 14): {"capacity": "56.2"}; ids and counts stay numbers.
+    ``lost_as_bool``: device/list's ``lost`` as true/false (growattServer open_api_v1 device_list's
+    recorded answer: "lost": True)."""
     if isinstance(data, list):
-        return [stringify(item) for item in data]
+        return [stringify(item, lost_as_bool=lost_as_bool) for item in data]
     if not isinstance(data, dict):
         return data
     out = {}
     for key, value in data.items():
-        if isinstance(value, bool) or key in _KEEP_NUMERIC:
+        if lost_as_bool and key == "lost" and isinstance(value, int | float):
+            out[key] = bool(value)
+        elif isinstance(value, bool) or key in _KEEP_NUMERIC:
             out[key] = value
         elif isinstance(value, int | float):
             out[key] = str(value)
         elif isinstance(value, list | dict):
-            out[key] = stringify(value)
+            out[key] = stringify(value, lost_as_bool=lost_as_bool)
         else:
             out[key] = value
     return out
