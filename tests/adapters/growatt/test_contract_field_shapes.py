@@ -44,11 +44,12 @@ def _kind(value) -> str:
 def _sim_answer(growatt, name: str) -> dict:
     plant = growatt.plants()[1]
     unit = plant["units"][0]
+    by_plant = {"plant_id": plant["plant_id"]}
     requests = {
         "plant__list.json": ("GET", "/v1/plant/list", {}),
-        "plant__details__1201.json": ("GET", "/v1/plant/details", {"plant_id": plant["plant_id"]}),
-        "device__list.json": ("GET", "/v1/device/list", {"plant_id": plant["plant_id"]}),
-        "device__datalogger__list.json": ("GET", "/v1/device/datalogger/list", {"plant_id": plant["plant_id"]}),
+        "plant__details__1201.json": ("GET", "/v1/plant/details", by_plant),
+        "device__list.json": ("GET", "/v1/device/list", by_plant),
+        "device__datalogger__list.json": ("GET", "/v1/device/datalogger/list", by_plant),
         "device__inverter__inv_data_info.json": ("GET", "/v1/device/inverter/inv_data_info",
                                                  {"device_sn": unit["inverter_sn"]}),
         "device__storage__storage_last_data.json": ("POST", "/v1/device/storage/storage_last_data",
