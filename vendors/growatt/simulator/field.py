@@ -43,8 +43,9 @@ STRING_NUMBER_PATHS = frozenset(
         "/v1/device/inverter/inv_data_info",
     }
 )
-# Kept numeric: identifiers and counts the document types as int and clients key on.
-_KEEP_NUMERIC = frozenset({"count", "type", "device_id", "plant_id", "user_id", "pageNum"})
+# Kept as they are: identifiers and counts the document types as int and clients key on; the time zone
+# (its form is set on its own, /_sim/plants/timezone).
+_KEEP_NUMERIC = frozenset({"count", "type", "device_id", "plant_id", "user_id", "pageNum", "timezone"})
 
 BAD_KINDS = ("html", "truncated", "wrong_type", "code", "empty", "string_code")
 
