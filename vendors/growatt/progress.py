@@ -168,10 +168,13 @@ def _energy(
     charged_now = _sum([r.charged_total_kwh for r in readings])
     discharged_now = _sum([r.discharged_total_kwh for r in readings])
     charged = discharged = None
-    if charged_now is not None and baseline.charged_total_kwh is not None:
-        charged = round(max(0.0, charged_now - baseline.charged_total_kwh), 3)
-    if discharged_now is not None and baseline.discharged_total_kwh is not None:
-        discharged = round(max(0.0, discharged_now - baseline.discharged_total_kwh), 3)
+    # A lifetime total below the one at the send is no reading: the cloud serves 0 (or yesterday's value)
+    # around local midnight (FIELD_NOTES 24, HA growatt_server coordinator.py): the SOC delta counts then.
+    base_in, base_out = baseline.charged_total_kwh, baseline.discharged_total_kwh
+    if charged_now is not None and base_in is not None and charged_now >= base_in:
+        charged = round(charged_now - base_in, 3)
+    if discharged_now is not None and base_out is not None and discharged_now >= base_out:
+        discharged = round(discharged_now - base_out, 3)
     if (charged is None or discharged is None) and rated_kwh and soc is not None and baseline.soc is not None:
         delta_kwh = (soc - baseline.soc) / 100.0 * rated_kwh
         charged = round(max(0.0, delta_kwh), 3) if charged is None else charged
@@ -197,7 +200,7 @@ def parse_local_time(value: object, zone: ZoneInfo) -> datetime | None:
 
 def _int(value: object) -> int | None:
     try:
-        return int(value)  # type: ignore[arg-type]
+        return int(float(value))  # type: ignore[arg-type]  # "1", "1.0" (FIELD_NOTES 9)
     except (TypeError, ValueError):
         return None
 
