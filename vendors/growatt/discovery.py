@@ -115,22 +115,38 @@ def list_plants(adapter: GrowattAdapter) -> list[PlantInfo]:
         plant_id = str(row.get("plant_id", ""))
         if not plant_id:
             continue
-        details = plant_details(adapter, plant_id) or {}
-        # Coordinates "" (issue 14) or 0/0 (enrolment-made plants) are "unknown", never Null Island.
-        latitude = coordinate(row.get("latitude")) or coordinate(details.get("latitude"))
-        longitude = coordinate(row.get("longitude")) or coordinate(details.get("longitude"))
-        out.append(
-            PlantInfo(
-                plant_code=plant_id,
-                name=str(row.get("name") or details.get("name") or ""),
-                address=str(details.get("country") or row.get("country") or ""),
-                latitude=latitude if longitude is not None else None,
-                longitude=longitude if latitude is not None else None,
-                timezone=timezone_name(details.get("timezone"), latitude, longitude),
-                pv_capacity_kwp=_float(row.get("peak_power")),
-            )
-        )
+        out.append(_plant_info(plant_id, row, plant_details(adapter, plant_id) or {}))
+    # The list may be minutes old (the 5-minute repeat rule and the daily budget, FIELD_NOTES 11, 13): plants
+    # we created since are added from their details, a request of their own.
+    listed = {info.plant_code for info in out}
+    for plant_id in adapter.recall("created-plants") or []:
+        if plant_id not in listed:
+            details = plant_details(adapter, plant_id)
+            if details is not None:
+                out.append(_plant_info(plant_id, {}, details))
     return out
+
+
+def _plant_info(plant_id: str, row: dict, details: dict) -> PlantInfo:
+    # Coordinates "" (issue 14) or 0/0 (enrolment-made plants) are "unknown", never Null Island.
+    latitude = coordinate(row.get("latitude")) or coordinate(details.get("latitude"))
+    longitude = coordinate(row.get("longitude")) or coordinate(details.get("longitude"))
+    return PlantInfo(
+        plant_code=plant_id,
+        name=str(row.get("name") or details.get("name") or ""),
+        address=str(details.get("country") or row.get("country") or ""),
+        latitude=latitude if longitude is not None else None,
+        longitude=longitude if latitude is not None else None,
+        timezone=timezone_name(details.get("timezone"), latitude, longitude),
+        pv_capacity_kwp=_float(row.get("peak_power") if row else details.get("peak_power")),
+    )
+
+
+def _note_created(adapter: GrowattAdapter, plant_id: str) -> None:
+    """Remember a plant we created, for ``list_plants`` until the vendor's list shows it."""
+    with adapter._state.lock(adapter._key("memo", "created-plants"), ttl_s=10.0, wait_s=10.0):
+        ids = [i for i in adapter.recall("created-plants") or [] if i != plant_id]
+        adapter.remember("created-plants", [*ids, plant_id][-1000:], TIMEZONE_TTL_S)
 
 
 def _device_rows(adapter: GrowattAdapter, plant_id: str) -> list[dict]:
@@ -330,6 +346,7 @@ def _plant_for(adapter: GrowattAdapter, item: SnEnrolment, sn: str, user_id: str
     if created.ok and isinstance(created.data, dict) and created.data.get("plant_id") is not None:
         plant_id = str(created.data["plant_id"])
         adapter.remember(f"plant-named:{name}", plant_id, TIMEZONE_TTL_S)  # our list may be a day old
+        _note_created(adapter, plant_id)
         plant_details(adapter, plant_id)  # learn its timezone
         return plant_id, name
     if created.error_code == 10006:  # 4.2.8: the name exists (our own retried plant/add)
