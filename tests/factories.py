@@ -195,3 +195,13 @@ class DispatchTaskFactory(factory.django.DjangoModelFactory):
         PlantFactory, vendor_account__organization=factory.SelfAttribute("...job.organization")
     )
     vendor_account = factory.SelfAttribute("plant.vendor_account")
+
+
+class WebhookSubscriptionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "webhooks.WebhookSubscription"
+
+    organization = factory.SubFactory(OrganizationFactory)
+    url = "https://hooks.example.com/vpp"
+    events = factory.LazyFunction(lambda: ["job.created", "job.state_changed", "job.finished", "task.failed"])
+    secret = factory.Sequence(lambda n: f"whsec_test_{n}")
