@@ -17,6 +17,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from django.db import connections
 
+from tests.dispatch.engine.conftest import engine_settings, start_engine, world  # noqa: F401 (fixtures)
+
 
 @dataclass
 class Received:
