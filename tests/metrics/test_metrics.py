@@ -144,3 +144,21 @@ def test_a_scrape_during_a_real_dispatch_sees_the_counters_move(
     assert total(after, "vpp_vendor_call_duration_seconds_count", vendor="huawei") == total(
         after, "vpp_vendor_calls_total", vendor="huawei"
     )
+
+
+@pytest.mark.django_db
+def test_the_grafana_dashboard_queries_only_metrics_we_export(client, metrics_token):
+    import json
+    import re
+    from pathlib import Path
+
+    dashboard = json.loads((Path(__file__).parents[2] / "ops" / "grafana-dashboard.json").read_text())
+    queried = {
+        re.sub(r"_(bucket|total|count|sum)$", "", name)
+        for panel in dashboard["panels"]
+        for target in panel["targets"]
+        for name in re.findall(r"\bvpp_[a-z_]+", target["expr"])
+    }
+    response = client.get("/metrics", HTTP_AUTHORIZATION=f"Bearer {TOKEN}")
+    exported = {family.name for family in text_string_to_metric_families(response.content.decode())}
+    assert queried and queried <= exported, queried - exported
