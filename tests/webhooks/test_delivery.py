@@ -12,8 +12,8 @@ import pytest
 from django.utils import timezone
 
 from tests.factories import WebhookSubscriptionFactory
-from webhooks.delivery import deliver_run
-from webhooks.models import WebhookAttempt, WebhookDelivery
+from webhooks.delivery import deliver_run, due_subscription_ids
+from webhooks.models import WebhookAttempt, WebhookDelivery, WebhookSubscription
 from webhooks.services import webhook_delivery_replay, webhook_event_emit
 from webhooks.signing import verify
 
@@ -182,3 +182,28 @@ def test_the_request_never_carries_the_secret(receiver, org, fast_retries):
     (request,) = receiver.requests
     assert subscription.secret not in request.body.decode()
     assert not any(subscription.secret in value for value in request.headers.values())
+
+
+def test_an_attempt_a_dead_worker_left_open_stays_recorded_and_the_event_goes_again_after_its_lease(
+    receiver, org, fast_retries
+):
+    subscription = _subscribe(receiver, org)
+    _emit(org)
+    delivery = WebhookDelivery.objects.get()
+    # A worker claimed the lane, wrote its attempt row, POSTed and died before the answer was recorded.
+    WebhookAttempt.objects.create(delivery=delivery, number=1, started_at=timezone.now())
+    WebhookDelivery.objects.filter(pk=delivery.pk).update(attempts=1)
+    lease = WebhookSubscription.objects.filter(pk=subscription.pk)
+    lease.update(lease_until=timezone.now() + timedelta(minutes=1), lease_holder="dead worker")
+
+    assert deliver_run(subscription_id=subscription.pk) is None  # its lease still holds the lane
+    assert due_subscription_ids() == [] and receiver.requests == []
+    lease.update(lease_until=timezone.now() - timedelta(seconds=1))
+    assert due_subscription_ids() == [subscription.pk]  # the tick hands it to a worker again
+    _deliver_until_settled(subscription)
+
+    assert len(receiver.requests) == 1
+    first, second = delivery.attempt_rows.order_by("number")
+    assert first.finished_at is None and first.http_status is None  # the trace of the dead worker's call
+    assert second.number == 2 and second.http_status == 200
+    assert WebhookDelivery.objects.get(pk=delivery.pk).state == D.DELIVERED
