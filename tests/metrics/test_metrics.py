@@ -162,3 +162,37 @@ def test_the_grafana_dashboard_queries_only_metrics_we_export(client, metrics_to
     response = client.get("/metrics", HTTP_AUTHORIZATION=f"Bearer {TOKEN}")
     exported = {family.name for family in text_string_to_metric_families(response.content.decode())}
     assert queried and queried <= exported, queried - exported
+
+
+@pytest.mark.django_db
+def test_job_durations_and_lane_lag_come_from_the_jobs_and_requests(client, org, metrics_token):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from dispatch.models import VendorRequest
+
+    account = VendorAccountFactory(organization=org, vendor="huawei")
+    now = timezone.now()
+    for seconds in (20, 90, 4000):
+        DispatchJob.objects.create(
+            organization=org, command_kind="dod", state="completed",
+            started_at=now - timedelta(seconds=seconds), finished_at=now,
+        )  # fmt: skip
+    job = DispatchJob.objects.create(organization=org, command_kind="dod", state="running", started_at=now)
+    VendorRequest.objects.create(
+        job=job, vendor_account=account, request_id="1", not_before=now - timedelta(seconds=300)
+    )
+
+    samples = scrape(client)
+
+    bucket = "vpp_dispatch_job_duration_seconds_bucket"
+    assert total(samples, bucket, command="dod", le="30") == 1
+    assert total(samples, bucket, command="dod", le="120") == 2
+    assert total(samples, bucket, command="dod", le="+Inf") == 3
+    assert total(samples, "vpp_dispatch_job_duration_seconds_sum", command="dod") == pytest.approx(
+        4110, abs=1
+    )
+    lag = total(samples, "vpp_dispatch_send_lag_seconds", vendor_account=str(account.pk))
+    assert 300 <= lag < 400
+    assert total(samples, "vpp_dispatch_poll_lag_seconds", vendor_account=str(account.pk)) == 0
