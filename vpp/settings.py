@@ -341,6 +341,8 @@ CELERY_BEAT_SCHEDULE["webhooks-tick"] = {
     "task": "webhooks.tick",
     "schedule": env_float("WEBHOOK_TICK_S", 5.0, minimum=0.2),
 }
+CELERY_BEAT_SCHEDULE["webhooks-prune"] = {"task": "webhooks.prune", "schedule": 86400.0}
+WEBHOOK_RETENTION_DAYS = env_int("WEBHOOK_RETENTION_DAYS", 30, minimum=1)
 CELERY_TASK_ROUTES["webhooks.*"] = {"queue": "webhooks"}
 
 # Prometheus metrics at /metrics (vpp/metrics.py): refused unless the caller sends

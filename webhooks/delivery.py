@@ -37,6 +37,7 @@ log = logging.getLogger(__name__)
 D = WebhookDelivery.State
 KICK_HORIZON_S = 60.0  # a retry due later than this is picked up by the tick, not an ETA message
 USER_AGENT = "vpp-webhooks/1"
+EXCERPT_BYTES = 500
 
 
 def kick_deliver(subscription_ids, *, countdown: float | None = None) -> None:
@@ -144,6 +145,16 @@ def _retry_after_s(response: httpx.Response) -> float | None:
     return max(0.0, (when - timezone.now()).total_seconds())
 
 
+def _excerpt(response: httpx.Response) -> str:
+    """The start of the answer for the attempt row; a receiver's huge body is never read whole."""
+    data = b""
+    for chunk in response.iter_bytes():
+        data += chunk
+        if len(data) >= EXCERPT_BYTES:
+            break
+    return data[:EXCERPT_BYTES].decode("utf-8", "replace")
+
+
 def _backoff_s(attempts: int) -> float:
     return min(settings.WEBHOOK_RETRY_MAX_S, settings.WEBHOOK_RETRY_BASE_S * 2 ** max(0, attempts - 1))
 
@@ -176,10 +187,12 @@ def delivery_attempt(*, subscription: WebhookSubscription, delivery: WebhookDeli
     try:
         target_check(subscription.url)
         timeout = httpx.Timeout(settings.WEBHOOK_TIMEOUT_S, connect=min(5.0, settings.WEBHOOK_TIMEOUT_S))
-        with httpx.Client(timeout=timeout, follow_redirects=False, trust_env=False) as client:
-            response = client.post(subscription.url, content=body, headers=headers)
-        status = response.status_code
-        excerpt = response.text[:500]
+        with (
+            httpx.Client(timeout=timeout, follow_redirects=False, trust_env=False) as client,
+            client.stream("POST", subscription.url, content=body, headers=headers) as response,
+        ):
+            status = response.status_code
+            excerpt = _excerpt(response)
         if status == 429 or status >= 500:
             retry = True
             error = f"HTTP {status}"

@@ -72,7 +72,10 @@ class WebhookDelivery(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["subscription", "event"], name="webhook_delivery_unique"),
         ]
-        indexes = [models.Index(fields=["subscription", "state", "id"])]
+        indexes = [
+            models.Index(fields=["subscription", "state", "id"]),
+            models.Index(fields=["state", "next_attempt_at"]),  # the tick's due deliveries
+        ]
         verbose_name_plural = "webhook deliveries"
 
     def __str__(self) -> str:

@@ -77,6 +77,22 @@ def webhook_event_emit(
     return event
 
 
+def webhook_events_prune(*, now=None, batch: int = 5_000) -> int:
+    """Delete events older than WEBHOOK_RETENTION_DAYS none of whose deliveries is still pending (their
+    deliveries and attempts go with them), a batch at a time. Returns how many events went."""
+    from datetime import timedelta
+
+    from django.conf import settings
+
+    cutoff = (now or timezone.now()) - timedelta(days=settings.WEBHOOK_RETENTION_DAYS)
+    old = WebhookEvent.objects.filter(created_at__lt=cutoff).exclude(deliveries__state=D.PENDING)
+    deleted = 0
+    while ids := list(old.values_list("pk", flat=True)[:batch]):
+        WebhookEvent.objects.filter(pk__in=ids).delete()
+        deleted += len(ids)
+    return deleted
+
+
 def webhook_delivery_replay(*, delivery: WebhookDelivery) -> WebhookDelivery:
     """Send a dead-lettered (or delivered) event again, with a fresh attempt budget. It keeps its place:
     the subscription's earlier pending deliveries go first, later ones wait for it."""

@@ -6,6 +6,9 @@ default the scheme must be https and every address the host resolves to must be 
 private, link-local, reserved or multicast). Checked when a subscription is saved and again before every
 attempt (a name may resolve elsewhere later). WEBHOOK_URL_ALLOW_PRIVATE=1 (development and the tests, whose
 receiver listens on loopback) allows http and private hosts.
+
+The check resolves the name and the HTTP client resolves it again to connect: a name that changes its
+address in between (DNS rebinding) is not caught here; egress filtering at the network is the full answer.
 """
 
 from __future__ import annotations

@@ -110,3 +110,22 @@ def test_vendor_account_health_changes_are_emitted_without_the_secret(org):
     payload = WebhookEvent.objects.get().payload
     assert payload["vendor_account"]["id"] == account.pk and payload["health"] == "degraded"
     assert account.secret not in str(payload)
+
+
+def test_old_settled_events_are_pruned_and_pending_ones_kept(org, settings):
+    settings.WEBHOOK_RETENTION_DAYS = 30
+    from webhooks.services import webhook_event_emit, webhook_events_prune
+
+    WebhookSubscriptionFactory(organization=org)
+    old_sent, old_pending, recent = (
+        webhook_event_emit(organization_id=org.pk, event_type="job.finished", payload={}) for _ in range(3)
+    )
+    WebhookEvent.objects.filter(pk__in=[old_sent.pk, old_pending.pk]).update(
+        created_at=timezone.now() - timedelta(days=31)
+    )
+    WebhookDelivery.objects.filter(event__in=[old_sent, recent]).update(state="delivered")
+
+    assert webhook_events_prune() == 1
+
+    assert set(WebhookEvent.objects.values_list("pk", flat=True)) == {old_pending.pk, recent.pk}
+    assert WebhookDelivery.objects.count() == 2
