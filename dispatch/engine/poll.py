@@ -96,11 +96,12 @@ def vendor_request_poll(*, request: VendorRequest) -> float | None:
         return retry_s
     except VendorRejected as exc:  # the vendor does not know this request: its tasks cannot end otherwise
         open_tasks = DispatchTask.objects.filter(pk__in=[t.pk for t in tasks])
-        open_tasks.filter(state__in=DispatchTask.RUNNING_STATES).update(
-            state=T.FAILED, vendor_code=exc.code[:32], vendor_message=(exc.message or str(exc))[:500],
-            finished_at=now, next_poll_at=None,
-        )  # fmt: skip
-        webhook_hooks.tasks_failed(open_tasks.filter(state=T.FAILED, finished_at=now))
+        with transaction.atomic():  # the webhook outbox rows commit with the tasks' end
+            open_tasks.filter(state__in=DispatchTask.RUNNING_STATES).update(
+                state=T.FAILED, vendor_code=exc.code[:32], vendor_message=(exc.message or str(exc))[:500],
+                finished_at=now, next_poll_at=None,
+            )  # fmt: skip
+            webhook_hooks.tasks_failed(open_tasks.filter(state=T.FAILED, finished_at=now))
         mine.update(next_poll_at=None, last_polled_at=now, last_error=str(exc)[:500])
         job_finish_if_done(job.pk)
         return None
