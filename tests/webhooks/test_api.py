@@ -133,3 +133,25 @@ def test_the_admin_replays_dead_deliveries(admin_client, org):
     assert response.status_code == 302
     assert WebhookDelivery.objects.get(pk=delivery.pk).state == "pending"
     assert subscription.deliveries.count() == 1
+
+
+def test_the_admin_creates_a_subscription_showing_its_secret_once_and_refuses_private_targets(
+    admin_client, org
+):
+    add = "/admin/webhooks/webhooksubscription/add/"
+    assert admin_client.get(add).status_code == 200
+    refused = admin_client.post(
+        add, {"organization": org.pk, "url": "https://127.0.0.1/x", "events": ["job.finished"]}
+    )
+    assert refused.status_code == 200 and not WebhookSubscription.objects.exists()  # the form, with its error
+
+    response = admin_client.post(
+        add,
+        {"organization": org.pk, "url": GOOD["url"], "events": ["job.finished"], "active": "on"},
+        follow=True,
+    )
+
+    subscription = WebhookSubscription.objects.get()
+    assert subscription.secret.startswith("whsec_") and subscription.secret in response.content.decode()
+    change = admin_client.get(f"/admin/webhooks/webhooksubscription/{subscription.pk}/change/")
+    assert change.status_code == 200 and subscription.secret not in change.content.decode()
