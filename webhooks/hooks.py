@@ -105,8 +105,9 @@ def jobs_started(job_ids: list[int]) -> None:
 
 @_never_raises
 def tasks_failed(tasks) -> None:
-    """`tasks`: a DispatchTask queryset of the tasks that just failed (callers filter on the state and the
-    finished_at they wrote, so a task is reported by the transition that failed it, once)."""
+    """`tasks`: a DispatchTask queryset of the tasks that just failed or that the vendor rejected (`state`
+    says which). Callers filter on the state and the finished_at they wrote, so a task is reported by the
+    transition that ended it, once."""
     rows = list(
         tasks.values(
             "pk", "job_id", "job__organization_id", "plant_id", "plant__plant_code", "vendor_account_id",

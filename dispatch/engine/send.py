@@ -140,7 +140,7 @@ def _fail(request: VendorRequest, *, code: str, message: str, task_state: str) -
             state=task_state, vendor_code=code[:32], vendor_message=message[:500], finished_at=now
         )
         webhook_hooks.tasks_failed(
-            DispatchTask.objects.filter(request=request, state=T.FAILED, finished_at=now)
+            DispatchTask.objects.filter(request=request, state=task_state, finished_at=now)
         )
         job_finish_if_done(request.job_id)
     else:
@@ -289,8 +289,9 @@ def _apply_send(
         sending = (T.SENDING,)
         for state, rows in ended.items():
             update_rows(DispatchTask, sending, rows, {"state": state, "sent_at": now, "finished_at": now})
+        not_done = [*ended.get(T.FAILED, ()), *ended.get(T.REJECTED, ())]
         webhook_hooks.tasks_failed(
-            DispatchTask.objects.filter(pk__in=ended.get(T.FAILED, ()), state=T.FAILED, finished_at=now)
+            DispatchTask.objects.filter(pk__in=not_done, state__in=(T.FAILED, T.REJECTED), finished_at=now)
         )
         if accepted:
             update_rows(

@@ -129,3 +129,27 @@ def test_old_settled_events_are_pruned_and_pending_ones_kept(org, settings):
 
     assert set(WebhookEvent.objects.values_list("pk", flat=True)) == {old_pending.pk, recent.pk}
     assert WebhookDelivery.objects.count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_plants_the_vendor_rejects_are_reported_as_task_failed_with_the_vendors_code(
+    world, huawei_sim, engine_settings
+):
+    from dispatch.engine.send import send_lane_run
+    from tests.dispatch.engine.world import add_huawei
+
+    subscription = WebhookSubscriptionFactory(organization=world.organization, events=["task.failed"])
+    plants = add_huawei(world, huawei_sim, plants=4)
+    no_battery = plants[:2]
+    huawei_sim.control.no_battery([p.plant_code for p in no_battery])
+    job = _job(world.organization, plants)
+
+    for account_id in {p.vendor_account_id for p in plants}:
+        send_lane_run(account_id=account_id, budget_s=30)
+
+    rejected = DispatchTask.objects.filter(job=job, state=DispatchTask.State.REJECTED)
+    assert set(rejected.values_list("plant_id", flat=True)) == {p.pk for p in no_battery}
+    assert _types(subscription) == ["task.failed", "task.failed"]
+    reported = [e.payload["task"] for e in WebhookEvent.objects.order_by("pk")]
+    assert {t["plant"] for t in reported} == {p.pk for p in no_battery}
+    assert all(t["state"] == "rejected" and t["vendor_code"] for t in reported)
