@@ -167,7 +167,10 @@ class WebhookSubscriptionViewSet(viewsets.ModelViewSet):
     )
     def replay(self, request, pk=None, delivery_id=None):
         subscription = self.get_object()
-        delivery = subscription.deliveries.filter(pk=int(delivery_id)).first()
+        # At most 18 digits: a bigint; a longer id cannot exist (and must not reach the database as one).
+        delivery = (
+            subscription.deliveries.filter(pk=int(delivery_id)).first() if len(delivery_id) <= 18 else None
+        )
         if delivery is None:
             raise DomainError("not_found", "No such delivery.", http_status=404)
         with transaction.atomic():

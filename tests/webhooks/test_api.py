@@ -155,3 +155,11 @@ def test_the_admin_creates_a_subscription_showing_its_secret_once_and_refuses_pr
     assert subscription.secret.startswith("whsec_") and subscription.secret in response.content.decode()
     change = admin_client.get(f"/admin/webhooks/webhooksubscription/{subscription.pk}/change/")
     assert change.status_code == 200 and subscription.secret not in change.content.decode()
+
+
+def test_ids_that_cannot_exist_are_404_not_500(alice_api, org):
+    subscription = WebhookSubscriptionFactory(organization=org)
+    huge = "9" * 30
+    assert alice_api.post(f"{HOOKS}/{subscription.pk}/deliveries/{huge}/replay").status_code == 404
+    assert alice_api.get(f"{HOOKS}/{huge}").status_code == 404
+    assert alice_api.get(f"{HOOKS}/abc").status_code == 404
