@@ -1,5 +1,6 @@
 """Webhooks in the admin: subscriptions (the secret is generated here and shown once), deliveries with
-every attempt, read-only, and a replay action for dead-lettered ones."""
+every attempt, read-only, and a replay action for dead-lettered ones. An organisation's admins see only
+their organisation's (fleets.admin_access), platform staff all."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from fleets.admin_access import OrganizationScopedAdmin, OrganizationScopedInline
 from vpp.errors import DomainError
 from webhooks import services
 from webhooks.events import EVENT_TYPES
@@ -33,7 +35,7 @@ class WebhookSubscriptionForm(forms.ModelForm):
 
 
 @admin.register(WebhookSubscription)
-class WebhookSubscriptionAdmin(admin.ModelAdmin):
+class WebhookSubscriptionAdmin(OrganizationScopedAdmin, admin.ModelAdmin):
     form = WebhookSubscriptionForm
     list_display = ["pk", "url", "organization", "active", "created_at"]
     list_filter = ["active", "organization"]
@@ -54,7 +56,7 @@ class WebhookSubscriptionAdmin(admin.ModelAdmin):
         )
 
 
-class WebhookAttemptInline(admin.TabularInline):
+class WebhookAttemptInline(OrganizationScopedInline, admin.TabularInline):
     model = WebhookAttempt
     extra = 0
     can_delete = False
@@ -74,7 +76,8 @@ class WebhookAttemptInline(admin.TabularInline):
 
 
 @admin.register(WebhookDelivery)
-class WebhookDeliveryAdmin(admin.ModelAdmin):
+class WebhookDeliveryAdmin(OrganizationScopedAdmin, admin.ModelAdmin):
+    organization_path = "subscription__organization"
     list_display = ["pk", "event", "subscription", "state", "attempts", "last_status", "next_attempt_at"]
     list_filter = ["state", "event__type"]
     list_select_related = ["event", "subscription"]

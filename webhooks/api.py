@@ -2,21 +2,21 @@
 
 Every member of the organisation reads. Only admins create, change, delete a subscription or rotate its
 secret (a subscription holds a signing secret and makes our workers call out, as a vendor account does);
-admins and operators replay a delivery. Another organisation's subscription is not found (404). The secret
-is in the answer to the create (and rotate-secret) call only, never again.
+admins and operators replay a delivery (/webhooks/deliveries/{id}/replay). Another organisation's
+subscription or delivery is not found (404). The secret is in the answer to the create (and
+rotate-secret) call only, never again.
 """
 
 from __future__ import annotations
 
 from django.db import transaction
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import serializers, status, viewsets
+from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from fleets.api.permissions import CanAdminister, CanOperate
 from vpp.errors import DomainError
-from vpp.permissions import organization_of
+from vpp.permissions import CanAdminister, CanOperate, organization_of
 from webhooks import services
 from webhooks.events import EVENT_TYPES
 from webhooks.models import WebhookAttempt, WebhookDelivery, WebhookSubscription
@@ -155,24 +155,33 @@ class WebhookSubscriptionViewSet(viewsets.ModelViewSet):
         page = self.paginate_queryset(qs)
         return self.get_paginated_response(WebhookDeliverySerializer(page, many=True).data)
 
+
+@extend_schema_view(
+    retrieve=extend_schema(
+        summary="A delivery with every attempt", responses={200: WebhookDeliverySerializer, 404: NOT_FOUND}
+    ),
+)
+class WebhookDeliveryViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """/webhooks/deliveries/{id}: one delivery of the organisation's subscriptions, and its replay."""
+
+    permission_classes = [CanOperate]
+    serializer_class = WebhookDeliverySerializer
+    filter_backends: list = []
+
+    def get_queryset(self):
+        return (
+            WebhookDelivery.objects.filter(subscription__organization=organization_of(self.request.user))
+            .select_related("event")
+            .prefetch_related("attempt_rows")
+        )
+
     @extend_schema(
         summary="Send a dead-lettered (or delivered) event again (admins and operators)", request=None,
         responses={200: WebhookDeliverySerializer, 404: NOT_FOUND, 409: ERROR},
     )  # fmt: skip
-    @action(
-        detail=True,
-        methods=["post"],
-        url_path=r"deliveries/(?P<delivery_id>[0-9]+)/replay",
-        permission_classes=[CanOperate],
-    )
-    def replay(self, request, pk=None, delivery_id=None):
-        subscription = self.get_object()
-        # At most 18 digits: a bigint; a longer id cannot exist (and must not reach the database as one).
-        delivery = (
-            subscription.deliveries.filter(pk=int(delivery_id)).first() if len(delivery_id) <= 18 else None
-        )
-        if delivery is None:
-            raise DomainError("not_found", "No such delivery.", http_status=404)
+    @action(detail=True, methods=["post"])
+    def replay(self, request, pk=None):
+        delivery = self.get_object()
         with transaction.atomic():
             delivery = services.webhook_delivery_replay(delivery=delivery)
-        return Response(WebhookDeliverySerializer(delivery).data)
+        return Response(WebhookDeliverySerializer(self.get_queryset().get(pk=delivery.pk)).data)

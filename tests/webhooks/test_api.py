@@ -63,7 +63,8 @@ def test_another_organisation_gets_404_and_changes_nothing(charlie_api, org):
         ("delete", f"{HOOKS}/{subscription.pk}"),
         ("post", f"{HOOKS}/{subscription.pk}/rotate-secret"),
         ("get", f"{HOOKS}/{subscription.pk}/deliveries"),
-        ("post", f"{HOOKS}/{subscription.pk}/deliveries/{delivery.pk}/replay"),
+        ("get", f"{HOOKS}/deliveries/{delivery.pk}"),
+        ("post", f"{HOOKS}/deliveries/{delivery.pk}/replay"),
     ]:
         assert getattr(charlie_api, method)(path, {}, format="json").status_code == 404, (method, path)
     assert WebhookSubscription.objects.filter(pk=subscription.pk, active=True).exists()
@@ -104,7 +105,7 @@ def test_operators_list_deliveries_and_replay_a_dead_one(bob_api, org):
     subscription = WebhookSubscriptionFactory(organization=org)
     event = webhook_event_emit(organization_id=org.pk, event_type="task.failed", payload={"task": {"id": 1}})
     delivery = WebhookDelivery.objects.get(event=event)
-    replay = f"{HOOKS}/{subscription.pk}/deliveries/{delivery.pk}/replay"
+    replay = f"{HOOKS}/deliveries/{delivery.pk}/replay"
     assert bob_api.post(replay).status_code == 409  # still pending: nothing to replay
     WebhookDelivery.objects.filter(pk=delivery.pk).update(state="dead", attempts=8, last_error="HTTP 500")
 
@@ -114,6 +115,8 @@ def test_operators_list_deliveries_and_replay_a_dead_one(bob_api, org):
 
     assert answer.status_code == 200 and answer.json()["state"] == "pending"
     assert WebhookDelivery.objects.get(pk=delivery.pk).attempts == 0
+    detail = bob_api.get(f"{HOOKS}/deliveries/{delivery.pk}").json()
+    assert detail["state"] == "pending" and detail["attempt_rows"] == []
     bad = bob_api.get(f"{HOOKS}/{subscription.pk}/deliveries?state=lost")
     assert bad.status_code == 400 and "state" in bad.json()["fields"]
 
@@ -158,8 +161,8 @@ def test_the_admin_creates_a_subscription_showing_its_secret_once_and_refuses_pr
 
 
 def test_ids_that_cannot_exist_are_404_not_500(alice_api, org):
-    subscription = WebhookSubscriptionFactory(organization=org)
+    WebhookSubscriptionFactory(organization=org)
     huge = "9" * 30
-    assert alice_api.post(f"{HOOKS}/{subscription.pk}/deliveries/{huge}/replay").status_code == 404
+    assert alice_api.post(f"{HOOKS}/deliveries/{huge}/replay").status_code == 404
     assert alice_api.get(f"{HOOKS}/{huge}").status_code == 404
     assert alice_api.get(f"{HOOKS}/abc").status_code == 404

@@ -19,7 +19,8 @@ def test_webhooks_schema_is_complete_valid_and_warning_free():
         "/api/v1/webhooks/{id}",
         "/api/v1/webhooks/{id}/rotate-secret",
         "/api/v1/webhooks/{id}/deliveries",
-        "/api/v1/webhooks/{id}/deliveries/{delivery_id}/replay",
+        "/api/v1/webhooks/deliveries/{id}",
+        "/api/v1/webhooks/deliveries/{id}/replay",
     }
     created = schema["paths"]["/api/v1/webhooks"]["post"]["responses"]["201"]
     assert created["content"]["application/json"]["schema"]["$ref"].endswith("/WebhookCreated")
