@@ -29,6 +29,8 @@ from django.db import transaction
 from django.db.models import F, Max, Q
 from django.utils import timezone
 
+from vendors.egress import transport
+from vendors.errors import DestinationRefused
 from webhooks.models import WebhookAttempt, WebhookDelivery, WebhookSubscription
 from webhooks.signing import signature
 from webhooks.targets import TargetRefused, TargetUnresolved, target_check
@@ -187,8 +189,11 @@ def delivery_attempt(*, subscription: WebhookSubscription, delivery: WebhookDeli
     try:
         target_check(subscription.url)
         timeout = httpx.Timeout(settings.WEBHOOK_TIMEOUT_S, connect=min(5.0, settings.WEBHOOK_TIMEOUT_S))
+        guarded = transport(allow_private=settings.WEBHOOK_URL_ALLOW_PRIVATE)  # checked at connect too
         with (
-            httpx.Client(timeout=timeout, follow_redirects=False, trust_env=False) as client,
+            httpx.Client(
+                transport=guarded, timeout=timeout, follow_redirects=False, trust_env=False
+            ) as client,
             client.stream("POST", subscription.url, content=body, headers=headers) as response,
         ):
             status = response.status_code
@@ -199,7 +204,7 @@ def delivery_attempt(*, subscription: WebhookSubscription, delivery: WebhookDeli
             retry_after = _retry_after_s(response) if status in (429, 503) else None
         elif not 200 <= status < 300:
             error = f"HTTP {status}: refused, not retried"
-    except TargetRefused as exc:
+    except (TargetRefused, DestinationRefused) as exc:
         error = f"{exc.code}: {exc.message}"
     except (TargetUnresolved, httpx.TransportError) as exc:  # timeouts, refused connections, DNS
         retry = True

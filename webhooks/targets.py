@@ -7,8 +7,9 @@ private, link-local, reserved or multicast). Checked when a subscription is save
 attempt (a name may resolve elsewhere later). WEBHOOK_URL_ALLOW_PRIVATE=1 (development and the tests, whose
 receiver listens on loopback) allows http and private hosts.
 
-The check resolves the name and the HTTP client resolves it again to connect: a name that changes its
-address in between (DNS rebinding) is not caught here; egress filtering at the network is the full answer.
+At send time the POST goes through the vendors' guarded transport (vendors.egress, issue 10): it resolves
+the host once, checks every address with the same rule and connects to a checked one, so a name that
+resolves elsewhere by then (DNS rebinding) gets nowhere.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ import socket
 from urllib.parse import urlsplit
 
 from django.conf import settings
+
+from vendors.egress import address_is_public
 
 
 class TargetRefused(Exception):
@@ -58,7 +61,7 @@ def target_check(url: str) -> None:
     if allow_private:
         return
     for address in _addresses(parts.hostname):
-        if not address.is_global or address.is_multicast:
+        if not address_is_public(address):
             raise TargetRefused(
                 "private_host",
                 f"{parts.hostname} resolves to {address}, a private, loopback or reserved address.",

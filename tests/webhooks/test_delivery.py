@@ -207,3 +207,18 @@ def test_an_attempt_a_dead_worker_left_open_stays_recorded_and_the_event_goes_ag
     assert first.finished_at is None and first.http_status is None  # the trace of the dead worker's call
     assert second.number == 2 and second.http_status == 200
     assert WebhookDelivery.objects.get(pk=delivery.pk).state == D.DELIVERED
+
+
+def test_a_target_that_is_private_at_send_time_is_refused_and_dead_lettered_unsent(
+    receiver, org, fast_retries
+):
+    subscription = _subscribe(receiver, org)  # saved while private targets were allowed
+    _emit(org)
+    fast_retries.WEBHOOK_URL_ALLOW_PRIVATE = False
+    _deliver_until_settled(subscription)
+
+    assert receiver.requests == []
+    delivery = WebhookDelivery.objects.get(subscription=subscription)
+    assert delivery.state == D.DEAD and delivery.last_error.startswith("https_required")
+    (attempt,) = delivery.attempt_rows.all()
+    assert attempt.finished_at is not None and attempt.http_status is None
