@@ -6,6 +6,7 @@ COPY fleets fleets
 COPY dispatch dispatch
 COPY vendors vendors
 COPY console console
+COPY webhooks webhooks
 COPY manage.py ./
 RUN pip install --no-cache-dir .
 ENV DJANGO_SETTINGS_MODULE=vpp.settings VPP_VAR_DIR=/app/var

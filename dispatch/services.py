@@ -27,6 +27,7 @@ from fleets.models import Fleet, Organization, Plant, VendorAccount
 from vendors import base
 from vendors.base import CommandKind
 from vpp.errors import DomainError
+from webhooks import hooks as webhook_hooks
 
 T = DispatchTask.State
 
@@ -240,6 +241,8 @@ def dispatch_job_create(
     requests, tasks = (batches or _batches)(job, targets, now=now)
     VendorRequest.objects.bulk_create(requests, batch_size=1000)
     DispatchTask.objects.bulk_create(tasks, batch_size=2000)
+    webhook_hooks.job_created(job.pk)
+    webhook_hooks.tasks_failed(DispatchTask.objects.filter(job=job, state=T.FAILED))  # disabled accounts
     if not requests:  # nothing any vendor can do: the job is over already
         job_finish_if_done(job.pk)
         job.refresh_from_db()
@@ -371,5 +374,6 @@ def dispatch_tasks_retry(*, job: DispatchJob, by, states: tuple[str, ...] = (T.F
     DispatchJob.objects.filter(pk=job.pk).update(
         state=DispatchJob.State.RUNNING, finished_at=None, charged_kwh=None, discharged_kwh=None
     )
+    webhook_hooks.job_state_changed(job.pk, previous=job.state, current=DispatchJob.State.RUNNING)
     transaction.on_commit(lambda: kick_send(set(by_account)))
     return count

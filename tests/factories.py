@@ -195,3 +195,32 @@ class DispatchTaskFactory(factory.django.DjangoModelFactory):
         PlantFactory, vendor_account__organization=factory.SelfAttribute("...job.organization")
     )
     vendor_account = factory.SelfAttribute("plant.vendor_account")
+
+
+class WebhookSubscriptionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "webhooks.WebhookSubscription"
+
+    organization = factory.SubFactory(OrganizationFactory)
+    url = "https://hooks.example.com/vpp"
+    events = factory.LazyFunction(lambda: ["job.created", "job.state_changed", "job.finished", "task.failed"])
+    secret = factory.Sequence(lambda n: f"whsec_test_{n}")
+
+
+class WebhookEventFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "webhooks.WebhookEvent"
+
+    organization = factory.SubFactory(OrganizationFactory)
+    type = "job.finished"
+    payload = factory.LazyFunction(lambda: {"job": {"id": 1}})
+
+
+class WebhookDeliveryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "webhooks.WebhookDelivery"
+
+    subscription = factory.SubFactory(WebhookSubscriptionFactory)
+    event = factory.SubFactory(
+        WebhookEventFactory, organization=factory.SelfAttribute("..subscription.organization")
+    )

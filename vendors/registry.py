@@ -12,6 +12,21 @@ _ADAPTERS = {
 }
 
 
+_CALLS = {
+    VendorName.HUAWEI: "vendors.huawei.calls",
+    VendorName.GROWATT: "vendors.growatt.calls",
+}
+
+
+def rate_limit_codes(vendor: str) -> frozenset[str]:
+    """The vendor codes that mean "too often" for this vendor (each vendor's calls.RATE_LIMIT_CODES)."""
+    try:
+        module = importlib.import_module(_CALLS[VendorName(vendor)])
+    except (KeyError, ValueError):
+        return frozenset()
+    return getattr(module, "RATE_LIMIT_CODES", frozenset())
+
+
 def build_adapter(
     account: AccountConfig,
     *,

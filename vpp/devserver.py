@@ -114,7 +114,7 @@ def main() -> None:
             "--loglevel=INFO",
             "--concurrency=2",
             "-Q",
-            "default,dispatch,poll,sync",
+            "default,dispatch,poll,sync,webhooks",
         ],  # fmt: skip
         "beat": [sys.executable, "-m", "celery", "-A", "vpp", "beat", "--loglevel=INFO"],
     }

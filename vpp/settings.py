@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "dispatch.campaigns",
     "dispatch.powertargets",
     "console",
+    "webhooks",
 ]
 
 MIDDLEWARE = [
@@ -327,6 +328,27 @@ VENDOR_KEY_PREFIX = env_str("VENDOR_KEY_PREFIX", "")
 # Vendor base URLs must be https to a public address, checked on save and at connect (vendors/egress.py).
 # 1 also allows plain http and loopback/private hosts: for the simulators of the demo, tests and benches.
 VENDOR_URL_ALLOW_PRIVATE = env_bool("VENDOR_URL_ALLOW_PRIVATE", False)
+
+# Webhooks (webhooks/): signed POSTs of job and vendor-account events, delivered from an outbox by workers on
+# their own "webhooks" queue; retried with a doubling backoff on 5xx, 429 and timeouts, then dead-lettered.
+WEBHOOK_URL_ALLOW_PRIVATE = env_bool("WEBHOOK_URL_ALLOW_PRIVATE", False)  # dev/tests: http, loopback hosts
+WEBHOOK_TIMEOUT_S = env_float("WEBHOOK_TIMEOUT_S", 10.0, minimum=0.5)
+WEBHOOK_MAX_ATTEMPTS = env_int("WEBHOOK_MAX_ATTEMPTS", 8, minimum=1)
+WEBHOOK_RETRY_BASE_S = env_float("WEBHOOK_RETRY_BASE_S", 10.0, minimum=0)
+WEBHOOK_RETRY_MAX_S = env_float("WEBHOOK_RETRY_MAX_S", 3600.0, minimum=0)
+WEBHOOK_LANE_BUDGET_S = env_float("WEBHOOK_LANE_BUDGET_S", 20.0, minimum=0.5)
+CELERY_BEAT_SCHEDULE["webhooks-tick"] = {
+    "task": "webhooks.tick",
+    "schedule": env_float("WEBHOOK_TICK_S", 5.0, minimum=0.2),
+}
+CELERY_BEAT_SCHEDULE["webhooks-prune"] = {"task": "webhooks.prune", "schedule": 86400.0}
+WEBHOOK_RETENTION_DAYS = env_int("WEBHOOK_RETENTION_DAYS", 30, minimum=1)
+CELERY_TASK_ROUTES["webhooks.*"] = {"queue": "webhooks"}
+
+# Prometheus metrics at /metrics (vpp/metrics.py): refused unless the caller sends
+# `Authorization: Bearer <METRICS_TOKEN>` or comes from an address in METRICS_ALLOWED_IPS.
+METRICS_TOKEN = env_str("METRICS_TOKEN", "")
+METRICS_ALLOWED_IPS = env_list("METRICS_ALLOWED_IPS", [])
 
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO")
 LOGGING = {

@@ -4,17 +4,19 @@ from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from console import views as console_views
-from vpp import views
+from vpp import metrics, views
 
 api_v1 = [
     path("health", views.health, name="health"),
     path("", include("fleets.api.urls")),
     path("", include("dispatch.api.urls")),
     path("", include("dispatch.campaigns.urls")),
+    path("", include("webhooks.urls")),
 ]
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("metrics", metrics.metrics_view, name="metrics"),
     path("api/v1/", include((api_v1, "api"), namespace="api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves its init script as a file (no inline script: CSP script-src 'self'). GET and

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from dispatch.models import DispatchJob, DispatchTask
 from dispatch.selectors import dispatch_job_summary
+from webhooks import hooks as webhook_hooks
 
 S = DispatchTask.State
 
@@ -40,15 +42,19 @@ def job_finish_if_done(job_id: int) -> bool:
     state = final_state(summary["counts"], cancel_requested=job.cancel_requested_at is not None)
     now = timezone.now()
     open_tasks = DispatchTask.objects.filter(job_id=OuterRef("pk"), state__in=DispatchTask.OPEN_STATES)
-    return (
-        DispatchJob.objects.filter(pk=job_id, state__in=DispatchJob.OPEN_STATES)
-        .filter(~Exists(open_tasks))  # a retry may have reopened tasks since we looked
-        .update(
-            state=state,
-            finished_at=now,
-            started_at=job.started_at or now,
-            charged_kwh=summary["charged_kwh"],
-            discharged_kwh=summary["discharged_kwh"],
+    with transaction.atomic():  # the webhook outbox row commits with the state change
+        finished = (
+            DispatchJob.objects.filter(pk=job_id, state__in=DispatchJob.OPEN_STATES)
+            .filter(~Exists(open_tasks))  # a retry may have reopened tasks since we looked
+            .update(
+                state=state,
+                finished_at=now,
+                started_at=job.started_at or now,
+                charged_kwh=summary["charged_kwh"],
+                discharged_kwh=summary["discharged_kwh"],
+            )
+            == 1
         )
-        == 1
-    )
+        if finished:
+            webhook_hooks.job_state_changed(job_id, previous=job.state, current=state)
+    return finished

@@ -26,6 +26,7 @@ from dispatch.models import DispatchLane, DispatchTask, VendorRequest
 from fleets.adapters import adapter_for, call_context
 from vendors import base
 from vendors.errors import AuthFailed, RateLimited, VendorRejected
+from webhooks import hooks as webhook_hooks
 
 log = logging.getLogger(__name__)
 R = VendorRequest.State
@@ -95,10 +96,12 @@ def vendor_request_poll(*, request: VendorRequest) -> float | None:
         return retry_s
     except VendorRejected as exc:  # the vendor does not know this request: its tasks cannot end otherwise
         open_tasks = DispatchTask.objects.filter(pk__in=[t.pk for t in tasks])
-        open_tasks.filter(state__in=DispatchTask.RUNNING_STATES).update(
-            state=T.FAILED, vendor_code=exc.code[:32], vendor_message=(exc.message or str(exc))[:500],
-            finished_at=now, next_poll_at=None,
-        )  # fmt: skip
+        with transaction.atomic():  # the webhook outbox rows commit with the tasks' end
+            open_tasks.filter(state__in=DispatchTask.RUNNING_STATES).update(
+                state=T.FAILED, vendor_code=exc.code[:32], vendor_message=(exc.message or str(exc))[:500],
+                finished_at=now, next_poll_at=None,
+            )  # fmt: skip
+            webhook_hooks.tasks_failed(open_tasks.filter(state=T.FAILED, finished_at=now))
         mine.update(next_poll_at=None, last_polled_at=now, last_error=str(exc)[:500])
         job_finish_if_done(job.pk)
         return None
@@ -134,8 +137,14 @@ def _apply_statuses(request, tasks, statuses, *, now, refresh, speed, mine) -> N
         else:
             ended.setdefault(_STATES[status.state], {})[task.pk] = {**row, "exec_end": status.exec_end}
     running = DispatchTask.RUNNING_STATES
-    for state, rows in ended.items():
-        update_rows(DispatchTask, running, rows, {"state": state, "finished_at": now, "next_poll_at": None})
+    with transaction.atomic():  # the webhook outbox rows commit with the tasks' end
+        for state, rows in ended.items():
+            update_rows(
+                DispatchTask, running, rows, {"state": state, "finished_at": now, "next_poll_at": None}
+            )
+        webhook_hooks.tasks_failed(
+            DispatchTask.objects.filter(pk__in=ended.get(T.FAILED, ()), state=T.FAILED, finished_at=now)
+        )
     still_open = [t for t in tasks if not any(t.pk in rows for rows in ended.values())]
     next_poll = None
     if still_open:

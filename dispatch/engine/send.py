@@ -38,6 +38,7 @@ from fleets.adapters import adapter_for, call_context
 from fleets.models import VendorAccount
 from vendors import base
 from vendors.errors import AuthFailed, RateLimited, SessionExpired, TransientError, VendorRejected
+from webhooks import hooks as webhook_hooks
 
 log = logging.getLogger(__name__)
 R = VendorRequest.State
@@ -137,6 +138,9 @@ def _fail(request: VendorRequest, *, code: str, message: str, task_state: str) -
     if request.purpose == VendorRequest.Purpose.COMMAND:
         DispatchTask.objects.filter(request=request, state__in=(T.PENDING, T.SENDING)).update(
             state=task_state, vendor_code=code[:32], vendor_message=message[:500], finished_at=now
+        )
+        webhook_hooks.tasks_failed(
+            DispatchTask.objects.filter(request=request, state=task_state, finished_at=now)
         )
         job_finish_if_done(request.job_id)
     else:
@@ -285,6 +289,10 @@ def _apply_send(
         sending = (T.SENDING,)
         for state, rows in ended.items():
             update_rows(DispatchTask, sending, rows, {"state": state, "sent_at": now, "finished_at": now})
+        not_done = [*ended.get(T.FAILED, ()), *ended.get(T.REJECTED, ())]
+        webhook_hooks.tasks_failed(
+            DispatchTask.objects.filter(pk__in=not_done, state__in=(T.FAILED, T.REJECTED), finished_at=now)
+        )
         if accepted:
             update_rows(
                 DispatchTask,

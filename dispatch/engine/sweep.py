@@ -27,15 +27,19 @@ from dispatch.engine.poll import due_polls
 from dispatch.engine.send import due_requests
 from dispatch.engine.stops import tasks_stop_past_deadline
 from dispatch.models import DispatchJob, DispatchLane, DispatchTask, VendorRequest
+from webhooks import hooks as webhook_hooks
 
 log = logging.getLogger(__name__)
 T = DispatchTask.State
 
 
 def jobs_start_due(now) -> int:
-    return DispatchJob.objects.filter(state=DispatchJob.State.SCHEDULED, start_at__lte=now).update(
-        state=DispatchJob.State.RUNNING, started_at=now
-    )
+    due = DispatchJob.objects.filter(state=DispatchJob.State.SCHEDULED, start_at__lte=now)
+    with transaction.atomic():
+        ids = list(due.select_for_update(skip_locked=True).values_list("pk", flat=True))
+        started = due.filter(pk__in=ids).update(state=DispatchJob.State.RUNNING, started_at=now)
+        webhook_hooks.jobs_started(ids)
+    return started
 
 
 def requests_reclaim_expired(now) -> int:

@@ -28,6 +28,9 @@ from tests.factories import (
     PlantTelemetryFactory,
     UserFactory,
     VendorAccountFactory,
+    WebhookDeliveryFactory,
+    WebhookEventFactory,
+    WebhookSubscriptionFactory,
     token_for,
 )
 
@@ -65,6 +68,9 @@ def world(org, other_org, alice, bob):
         job=power_target_job, direction="discharge", power_kw=5, duration_min=60, window_start=now,
         window_end=now + timedelta(hours=1),
     )  # fmt: skip
+    webhook = WebhookSubscriptionFactory(organization=org)
+    webhook_event = WebhookEventFactory(organization=org)
+    webhook_delivery = WebhookDeliveryFactory(subscription=webhook, event=webhook_event, state="dead")
     rival_account = VendorAccountFactory(organization=other_org, name="Rival Huawei")
     PlantFactory(vendor_account=rival_account, name="Rival plant")
     return {
@@ -78,6 +84,8 @@ def world(org, other_org, alice, bob):
         "enrolment": enrolment,
         "job": job,
         "power_target_job": power_target_job,
+        "webhook": webhook,
+        "webhook_delivery": webhook_delivery,
         "rival_fleet": FleetFactory(organization=other_org, name="Rival fleet"),
     }
 
@@ -96,7 +104,7 @@ def client_for(world, caller: str) -> APIClient:
 
 
 # Every model of ours, so a write we did not expect shows up wherever it lands.
-_APPS = ("fleets", "dispatch", "campaigns", "vpp")
+_APPS = ("fleets", "dispatch", "campaigns", "vpp", "webhooks")
 
 
 def snapshot() -> dict[str, list[dict]]:

@@ -32,6 +32,7 @@ PUBLIC = frozenset({"anonymous", "other_admin", *MEMBERS})
 
 CHARGE = {"action": "charge", "control": "soc", "target_soc_pct": 90, "power_w": 3000}
 ITEM = {"sn": "HV0000000001", "email": "owner@example.com"}
+WEBHOOK = {"url": "https://8.8.8.8/hooks", "events": ["job.finished"]}
 
 
 def _account(w) -> dict:
@@ -110,6 +111,16 @@ RULES: dict[tuple[str, str], Rule] = {
     ("api:campaign-resume", "POST"): R(OPERATORS, 200, "campaign"),
     ("api:campaign-runs", "GET"): R(MEMBERS, 200, "campaign"),
     ("api:campaign-preview", "GET"): R(MEMBERS, 200, "campaign"),
+    ("api:webhook-list", "GET"): R(MEMBERS, 200),
+    ("api:webhook-list", "POST"): R(ADMINS, 201, body=lambda w: WEBHOOK),
+    ("api:webhook-detail", "GET"): R(MEMBERS, 200, "webhook"),
+    ("api:webhook-detail", "PUT"): R(ADMINS, 200, "webhook", lambda w: WEBHOOK),
+    ("api:webhook-detail", "PATCH"): R(ADMINS, 200, "webhook", lambda w: {"description": "Ops"}),
+    ("api:webhook-detail", "DELETE"): R(ADMINS, 204, "webhook"),
+    ("api:webhook-rotate-secret", "POST"): R(ADMINS, 200, "webhook"),
+    ("api:webhook-deliveries", "GET"): R(MEMBERS, 200, "webhook"),
+    ("api:webhook-delivery-detail", "GET"): R(MEMBERS, 200, "webhook_delivery"),
+    ("api:webhook-delivery-replay", "POST"): R(OPERATORS, 200, "webhook_delivery"),
     ("schema", "GET"): R(PUBLIC, 200),
     ("docs", "GET"): R(PUBLIC, 200),
 }

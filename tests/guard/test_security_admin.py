@@ -22,6 +22,8 @@ from tests.factories import (
     PlantFactory,
     UserFactory,
     VendorAccountFactory,
+    WebhookDeliveryFactory,
+    WebhookSubscriptionFactory,
 )
 
 # Every changelist of organisation-owned rows, and how a row names its organisation.
@@ -37,6 +39,8 @@ CHANGELISTS = {
     "dispatch/vendorrequest": lambda o: o.job.organization_id,
     "campaigns/campaign": lambda o: o.organization_id,
     "campaigns/campaignrun": lambda o: o.campaign.organization_id,
+    "webhooks/webhooksubscription": lambda o: o.organization_id,
+    "webhooks/webhookdelivery": lambda o: o.subscription.organization_id,
 }
 PLATFORM_ONLY = ["fleets/organization", "fleets/membership", "auth/user", "authtoken/tokenproxy"]
 
@@ -57,6 +61,7 @@ def _world(org, user):
     VendorCall.objects.create(vendor_account=account, endpoint="login", targets=[], params={}, duration_ms=1)
     EnrolmentFactory(organization=org, vendor_account=account)
     campaign = CampaignFactory(organization=org, fleet=fleet, name=f"{org.name} campaign")
+    WebhookDeliveryFactory(subscription=WebhookSubscriptionFactory(organization=org))
     CampaignRun.objects.create(campaign=campaign, scheduled_at=campaign.next_run_at)
     return {"account": account, "plant": plant, "fleet": fleet, "job": job, "campaign": campaign}
 

@@ -65,6 +65,9 @@ NOT_LOGGED_IN = 305
 NO_PERMISSION = 401
 TOO_FREQUENT = 407
 DAILY_LIMIT = 20618
+# The answers that mean "too often" (1.3 Traffic Limiting Policy; 20618 the daily quota): counted as
+# rate_limited by the metrics (vpp/metrics.py, through vendors.registry.rate_limit_codes).
+RATE_LIMIT_CODES = frozenset({str(TOO_FREQUENT), str(DAILY_LIMIT)})
 # Login refusals (11 Error Code List): unknown / forbidden / expired third-party system, wrong username or
 # password, locked user, expired password, too many sessions, restricted login.
 AUTH_CODES = frozenset({20001, 20002, 20003, 20400, 20403})
