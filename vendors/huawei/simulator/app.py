@@ -62,6 +62,12 @@ def parser() -> argparse.ArgumentParser:
         "--accounts", type=int, default=2, help="northbound accounts nbi_user_1..K (max 5 per company)"
     )
     p.add_argument(
+        "--profile",
+        choices=("field", "document"),
+        default="field",
+        help="answer like the live cloud (FIELD_NOTES.md, default) or as the NBI V7 document says",
+    )
+    p.add_argument(
         "--unenrolled", type=int, default=None, help="plants awaiting enrolment (default max(10, N//10))"
     )
     return p
@@ -71,4 +77,6 @@ def build_from_args(args: argparse.Namespace) -> web.Application:
     unenrolled = args.unenrolled if args.unenrolled is not None else max(10, args.plants // 10)
     if not args.accounts >= 1:
         raise ValueError("--accounts must be >= 1")
-    return create_app(simkit.core_from_args(args), WorldArgs(args.plants, args.accounts, unenrolled))
+    return create_app(
+        simkit.core_from_args(args), WorldArgs(args.plants, args.accounts, unenrolled, args.profile)
+    )
