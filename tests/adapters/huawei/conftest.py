@@ -81,7 +81,11 @@ def harness(huawei_sim, tmp_path) -> Iterator[Harness]:
     yield h
     client = redis.Redis.from_url(REDIS_URL, socket_timeout=5)
     try:  # our keys only: never a flush of a database colleagues share
-        for pattern in (f"{h.limiter_prefix}*", f"vpp:vendor-state:huawei:{run_id}*"):
+        for pattern in (
+            f"{h.limiter_prefix}*",
+            f"vpp:vendor-state:huawei:{run_id}*",
+            f"vpp:vendor-state:health:{run_id}*",
+        ):
             for name in client.scan_iter(match=pattern):
                 client.delete(name)
     finally:
