@@ -84,13 +84,29 @@ def shared_limiter():
     return limiter_from_url(settings.VENDOR_RATE_LIMITER_URL, prefix=settings.VENDOR_KEY_PREFIX or None)
 
 
-@functools.cache
 def shared_state_store():
     """The vendor state store the adapters write to (sessions, plans, account health), for readers here."""
+    return _state_store(settings.VENDOR_STATE_URL)
+
+
+_stores: dict[str, object] = {}
+
+
+def _state_store(url: str):
     from vendors.sessions import DEFAULT_PREFIX
     from vendors.state import state_store_from_url
 
-    return state_store_from_url(settings.VENDOR_STATE_URL, prefix=DEFAULT_PREFIX)
+    with _lock:
+        if url not in _stores:
+            _stores[url] = state_store_from_url(url, prefix=DEFAULT_PREFIX)
+        return _stores[url]
+
+
+def close_state_stores() -> None:
+    """Close the readers' stores (before a test database is dropped, say)."""
+    for store in list(_stores.values()):
+        store.close()
+    _stores.clear()
 
 
 def account_key(account: VendorAccount) -> str:

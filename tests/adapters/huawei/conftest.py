@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import pytest
 import redis
 
+from tests.adapters.huawei.contract import cloud, replayed, served  # noqa: F401 - contract tests' fixtures
 from vendors.base import AccountConfig, CallRecord, VendorName
 from vendors.huawei.adapter import HuaweiAdapter
 from vendors.ratelimit import limiter_from_url
