@@ -18,6 +18,7 @@ from . import (
     handlers_kpi,
 )
 from .handlers_sim import add_huawei_control_routes
+from .handlers_thirddata import add_thirddata_routes
 from .state import SIM_KEY, HuaweiSim, WorldArgs
 
 BASE = "/rest/openapi/pvms/v1"
@@ -52,6 +53,7 @@ def create_app(core: simkit.SimCore, world_args: WorldArgs) -> web.Application:
     app[SIM_KEY] = sim
     for path, handler in ROUTES.items():
         app.router.add_post(BASE + path, handler)
+    add_thirddata_routes(app)  # the V6 flavour public clients speak (handlers_thirddata.py)
     add_huawei_control_routes(app)
     return app
 

@@ -23,11 +23,15 @@ def _refused(sim, fail_code: int, message: str | None = None) -> web.Response:
 
 async def login(request: web.Request) -> web.Response:
     """POST /rest/openapi/pvms/v1/login {username, password}."""
+    body = await read_body(request)
+    return login_answer(request, body.get("username"), body.get("password"))
+
+
+def login_answer(request: web.Request, username: object, password: object) -> web.Response:
+    """The login logic, for the V7 path and the V6 ``/thirdData/login`` (userName / systemCode)."""
     sim = request.app[SIM_KEY]
     if sim.field.take(request.path, ("quota403",)):
         return quota_refusal(sim, None, request.path)
-    body = await read_body(request)
-    username, password = body.get("username"), body.get("password")
     if not isinstance(username, str) or username not in sim.world.accounts:
         # The document's failed-login example answers 20001 (third-party system ID does not exist).
         return _refused(sim, codes.SYSTEM_ID_NOT_FOUND)
