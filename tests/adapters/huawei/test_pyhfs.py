@@ -40,9 +40,8 @@ def test_pyhfs_lists_plants_and_reads_their_kpis(field_sim):
 
 
 def test_pyhfs_takes_the_empty_answer_to_a_wrong_password_for_a_failed_login(field_sim):
-    with pytest.raises(LoginFailed):
-        with pyhfs.Session("nbi_user_1", "wrong", base_url=field_sim.base_url):
-            pass
+    with pytest.raises(LoginFailed), pyhfs.Session("nbi_user_1", "wrong", base_url=field_sim.base_url):
+        pass
     assert _logins(field_sim) == 1
 
 
