@@ -452,6 +452,7 @@ class HuaweiAdapter:
         for row in listed:
             code = as_str(row.get("plantCode"))
             detail = details.get(code) or PlantInfo(plant_code=code)
+            # FIELD_NOTES H13: rows may list latitude / longitude "": then 9.3.1's, else unknown.
             latitude, longitude = as_float(row.get("latitude")), as_float(row.get("longitude"))
             plants.append(
                 PlantInfo(

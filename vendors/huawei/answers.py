@@ -267,7 +267,7 @@ def device_info(row: dict[str, Any]) -> DeviceInfo:
         kind = "meter"
     else:
         kind = "other"
-    return DeviceInfo(
+    return DeviceInfo(  # FIELD_NOTES H20: V6 type ids and null SNs occur
         plant_code=as_str(row.get("plantCode")),
         dn=as_str(row.get("dn")),
         device_type=kind,

@@ -227,9 +227,10 @@ class AccountCalls:
             raise AuthFailed(message)
         if code in TRANSIENT_CODES:
             raise TransientError(f"{endpoint}: failCode {code} {reply.message}".strip())
-        if reply.http_status >= 400 and reply.http_status != 200:
+        if reply.http_status >= 400:
             self._invalid(endpoint, reply, "an HTTP error without the NBI envelope")
         if reply.body is None:
+            # FIELD_NOTES H14, H15: an HTML page from a front end, a truncated body, a JSON list or string.
             self._invalid(endpoint, reply, "an answer that is not a JSON object")
         if code is None:
             # FIELD_NOTES H11: a JSON object without a readable failCode (missing, "abc", a list).

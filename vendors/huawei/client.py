@@ -186,6 +186,7 @@ def _reply(response: httpx.Response, duration_ms: float) -> Reply:
         parsed = json.loads(text) if text.strip() else None
     except ValueError:
         parsed = None
+    # FIELD_NOTES H19: the live cloud sends the token as the header, as a cookie, or both.
     token = response.headers.get("xsrf-token") or response.cookies.get(TOKEN_HEADER)
     return Reply(
         http_status=response.status_code,
