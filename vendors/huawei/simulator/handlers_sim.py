@@ -222,6 +222,8 @@ async def set_field(request: web.Request) -> web.Response:
     except ValueError as exc:
         return bad_request(str(exc))
     sim.field.switches = switches
+    if profile is not None:
+        sim.field.profile = profile
     return web.json_response(_field_state(sim))
 
 
