@@ -42,7 +42,9 @@ RECORD_TTL_S = 400 * 24 * 3600.0  # kept until reset or overwritten: a refusal m
 SUCCESS_WRITE_EVERY_S = 30.0  # an ok account's last_success_at is refreshed at most this often per process
 ERROR_CHARS = 500
 
-_last_success_write: dict[tuple[int, str], float] = {}  # (id(store), key) -> monotonic time of last write
+_last_success_write: dict[
+    tuple[int, str, str], float
+] = {}  # (id(store), prefix, key) -> monotonic time of last write
 
 
 @dataclass(frozen=True)
@@ -136,7 +138,7 @@ def health_read(store: StateStore, account_key: str) -> AccountHealth:
 
 def _write(store: StateStore, account_key: str, health: AccountHealth) -> AccountHealth:
     store.set(_name(account_key), json.dumps(asdict(health)), ttl_s=RECORD_TTL_S)
-    _last_success_write.pop((id(store), account_key), None)
+    _last_success_write.pop((id(store), store.prefix, account_key), None)
     return health
 
 
@@ -150,7 +152,7 @@ def _failed(store: StateStore, account_key: str, status: str, error: str, **fiel
 
 def health_success(store: StateStore, account_key: str) -> None:
     """A call the vendor accepted: the account is ok (a lock, block or refusal it had is over)."""
-    marker = (id(store), account_key)
+    marker = (id(store), store.prefix, account_key)
     now_mono = time.monotonic()
     last = _last_success_write.get(marker)
     if last is not None and now_mono - last < SUCCESS_WRITE_EVERY_S:
@@ -214,4 +216,4 @@ def health_budget(store: StateStore, account_key: str, left_today: int | None) -
 def health_reset(store: StateStore, account_key: str) -> None:
     """An operator's reset: forget every refusal, lock and error; the next call may log in again."""
     store.delete(_name(account_key))
-    _last_success_write.pop((id(store), account_key), None)
+    _last_success_write.pop((id(store), store.prefix, account_key), None)
