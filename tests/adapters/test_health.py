@@ -76,9 +76,10 @@ def test_rate_limits_budget_and_errors_are_kept_and_a_success_clears_the_status(
     assert record.budget_left_today == 9 and record.last_error.startswith("x")  # history stays readable
 
 
-def test_a_failure_after_a_recent_success_is_not_hidden(store):
+def test_a_failure_between_two_quick_successes_is_recorded_and_then_cleared(store):
     health.health_success(store, "huawei:5")
     health.health_error(store, "huawei:5", "HTML instead of JSON")
+    assert health.health_read(store, "huawei:5").status == health.ERROR
     health.health_success(store, "huawei:5")  # within SUCCESS_WRITE_EVERY_S: written all the same
     assert health.health_read(store, "huawei:5").status == health.OK
 
