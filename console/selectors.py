@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from dispatch.models import DispatchJob, DispatchTask
 from dispatch.selectors import dispatch_job_summary
+from fleets import selectors as fleets_selectors
 from fleets.models import Organization, Plant, PlantTelemetry, VendorAccount, VendorCall
 from vendors.ratelimit import GROWATT_LIMITS, HUAWEI_LIMITS
 
@@ -370,6 +371,8 @@ def vendor_account_health(*, organization: Organization, hours: int = 24, now: d
                 "p99_ms": _percentile(durations, 99),
                 "last_error": last_error,
                 "rate_use": _rate_use(account, now),
+                # What the adapters learned (vendors.health): refused, locked, rate limited, budget left.
+                "health": fleets_selectors.vendor_account_health(account=account).to_json(),
             }
         )
     return out

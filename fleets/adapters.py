@@ -65,7 +65,7 @@ def account_config(account: VendorAccount) -> AccountConfig:
         for endpoint, rules in (account.rate_limit_overrides or {}).items()
     }
     return AccountConfig(
-        key=f"{account.vendor}:{account.pk}",
+        key=account_key(account),
         vendor=VendorName(account.vendor),
         base_url=account.base_url.rstrip("/"),
         username=account.username,
@@ -82,6 +82,36 @@ def shared_limiter():
     from vendors.ratelimit import limiter_from_url
 
     return limiter_from_url(settings.VENDOR_RATE_LIMITER_URL, prefix=settings.VENDOR_KEY_PREFIX or None)
+
+
+def shared_state_store():
+    """The vendor state store the adapters write to (sessions, plans, account health), for readers here."""
+    return _state_store(settings.VENDOR_STATE_URL)
+
+
+_stores: dict[str, object] = {}
+
+
+def _state_store(url: str):
+    from vendors.sessions import DEFAULT_PREFIX
+    from vendors.state import state_store_from_url
+
+    with _lock:
+        if url not in _stores:
+            _stores[url] = state_store_from_url(url, prefix=DEFAULT_PREFIX)
+        return _stores[url]
+
+
+def close_state_stores() -> None:
+    """Close the readers' stores (before a test database is dropped, say)."""
+    for store in list(_stores.values()):
+        store.close()
+    _stores.clear()
+
+
+def account_key(account: VendorAccount) -> str:
+    """The key the adapters know the account by (AccountConfig.key)."""
+    return f"{account.vendor}:{account.pk}"
 
 
 def adapter_for(account: VendorAccount) -> VendorAdapter:

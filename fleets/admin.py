@@ -1,8 +1,10 @@
 from django import forms
 from django.contrib import admin, messages
 from django.db import transaction
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
 
-from fleets import services
+from fleets import selectors, services
 from fleets.admin_access import OrganizationScopedAdmin, OrganizationScopedInline
 from fleets.models import (
     Device,
@@ -82,10 +84,37 @@ class VendorAccountAdmin(OrganizationScopedAdmin, admin.ModelAdmin):
         "enabled",
         "synced_at",
         "sync_error",
+        "health_status",
     ]
     list_filter = ["vendor", "enabled", "organization"]
     search_fields = ["name", "username", "base_url"]
-    actions = ["sync_now"]
+    actions = ["sync_now", "reset_health"]
+    readonly_fields = ["health_detail"]
+
+    @admin.display(description="health")
+    def health_status(self, account):
+        return selectors.vendor_account_health(account=account).effective_status()
+
+    @admin.display(description="health (vendors.health)")
+    def health_detail(self, account):
+        if account.pk is None:
+            return "-"
+        record = selectors.vendor_account_health(account=account).to_json()
+        return format_html_join(
+            mark_safe("<br>"), "{}: {}", ((k, "-" if v is None or v == "" else v) for k, v in record.items())
+        )
+
+    @admin.action(description="Reset health: forget refusals, locks and errors", permissions=["change"])
+    def reset_health(self, request, queryset):
+        for account in queryset:
+            services.vendor_account_health_reset(account=account)
+        self.message_user(request, f"Health reset for {queryset.count()} account(s).", messages.SUCCESS)
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and {"secret", "username", "base_url"} & set(form.changed_data):
+            # New credentials deserve a login: a refusal of the old ones is over.
+            transaction.on_commit(lambda: services.vendor_account_health_reset(account=obj))
 
     @admin.action(description="Discover plants and devices now (runs in a worker)")
     def sync_now(self, request, queryset):

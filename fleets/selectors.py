@@ -259,3 +259,14 @@ def telemetry_due_plants(
         .order_by(F("telemetry_polled_at").asc(nulls_first=True), "pk")
         .values_list("plant_code", flat=True)[:limit]
     )
+
+
+# --- vendor account health (vendors.health, in the shared vendor state store) ---------------------------
+
+
+def vendor_account_health(*, account: VendorAccount):
+    """What the adapters last learned about the account: ok, credentials refused, locked, rate limited..."""
+    from fleets.adapters import account_key, shared_state_store
+    from vendors.health import health_read
+
+    return health_read(shared_state_store(), account_key(account))

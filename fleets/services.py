@@ -95,10 +95,24 @@ def vendor_account_update(*, account: VendorAccount, **fields: Any) -> VendorAcc
         .exists()
     ):
         raise _unique_name_error("vendor account")
+    credentials_changed = any(
+        key in fields and fields[key] != getattr(account, key) for key in ("secret", "username", "base_url")
+    )
     for key, value in fields.items():
         setattr(account, key, value)
     account.save(update_fields=list(fields))
+    if credentials_changed:  # new credentials deserve a login: a refusal of the old ones is over
+        transaction.on_commit(lambda: vendor_account_health_reset(account=account))
     return account
+
+
+def vendor_account_health_reset(*, account: VendorAccount) -> None:
+    """An operator's reset of the account's health: refusals, locks and errors forgotten, so the next call
+    logs in again (once: a new refusal stops every worker again, vendors.health)."""
+    from fleets.adapters import account_key, shared_state_store
+    from vendors.health import health_reset
+
+    health_reset(shared_state_store(), account_key(account))
 
 
 @transaction.atomic

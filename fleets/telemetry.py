@@ -24,7 +24,7 @@ from fleets.adapters import adapter_for, call_context
 from fleets.discovery import lease_seconds
 from fleets.models import Plant, PlantTelemetry, VendorAccount
 from fleets.selectors import telemetry_due_plants
-from vendors.base import PlantKpi
+from vendors.base import PlantKpi, plant_health
 from vendors.errors import (
     AuthFailed,
     DestinationRefused,
@@ -156,7 +156,7 @@ def telemetry_record(
             "pv_power_w": kpi.pv_power_w,
             "load_power_w": kpi.load_power_w,
             "meter_power_w": kpi.meter_power_w,
-            "health": (kpi.health or "")[:32],
+            "health": plant_health(kpi.health),  # one vocabulary for every vendor (vendors.base)
         }
         points.append(PlantTelemetry(plant_id=pk, measured_at=at, **values))
         if last is None or at >= last:

@@ -159,7 +159,7 @@ class PlantTelemetryFactory(factory.django.DjangoModelFactory):
     pv_power_w = 3000.0
     load_power_w = 800.0
     meter_power_w = 1000.0
-    health = "healthy"
+    health = "ok"
 
 
 # --- dispatch: jobs and their tasks, written as the service would but never sent -------------------------

@@ -300,9 +300,30 @@ class DeviceInfo:
     extra: dict = field(default_factory=dict)
 
 
+# One plant-health vocabulary across vendors (issue 14): what PlantKpi.health holds, and what the API shows.
+# "" when the vendor said nothing. `plant_health` maps older or vendor-specific words onto it.
+PLANT_HEALTH = ("ok", "offline", "fault", "no_data")
+_PLANT_HEALTH_ALIASES = {
+    "healthy": "ok",  # Huawei adapter before issue 14
+    "normal": "ok",
+    "disconnected": "offline",  # Huawei 9.3.2 healthState 1
+    "faulty": "fault",  # Huawei 9.3.2 healthState 2
+    "no data": "no_data",  # Growatt discovery
+}
+
+
+def plant_health(value: str | None) -> str:
+    """A vendor's plant-health word in the shared vocabulary (unknown words are kept, cut to 32)."""
+    text = (value or "").strip().lower()
+    if not text or text in PLANT_HEALTH:
+        return text
+    return _PLANT_HEALTH_ALIASES.get(text, text[:32])
+
+
 @dataclass(frozen=True)
 class PlantKpi:
-    """Realtime plant state. Powers in W: battery > 0 charging; meter > 0 exporting."""
+    """Realtime plant state. Powers in W: battery > 0 charging; meter > 0 exporting. `health` is one of
+    PLANT_HEALTH (or "")."""
 
     plant_code: str
     soc_pct: float | None = None

@@ -47,3 +47,11 @@ class DestinationRefused(VendorRejected):
     loopback, private, link-local or other non-public address (vendors.egress). Final like any rejection: a
     person must fix the account's URL. ``code`` names the rule (``https_required``, ``non_public_address``,
     ...)."""
+
+
+class VendorAnswerInvalid(VendorRejected):
+    """The vendor answered something we cannot read: not JSON, truncated, the wrong type, or a code we do
+    not know. Final for the request it answered (never retried blindly); `message` carries the answer."""
+
+    def __init__(self, message: str, *, code: str = "bad_answer"):
+        super().__init__(code, message)

@@ -303,6 +303,7 @@ SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
         "EnrolmentItemStateEnum": "fleets.models.EnrolmentItem.State",
         # As the fields declare it, (value, value): one name for `command` and `command_kind` alike.
         "CommandKindEnum": lambda: [(kind.value, kind.value) for kind in _command_kinds()],
+        "AccountHealthStatusEnum": "vendors.health.STATUSES",
     }
 )
 

@@ -37,7 +37,14 @@ from dispatch.models import DispatchJob, DispatchLane, DispatchTask, VendorReque
 from fleets.adapters import adapter_for, call_context
 from fleets.models import VendorAccount
 from vendors import base
-from vendors.errors import AuthFailed, RateLimited, SessionExpired, TransientError, VendorRejected
+from vendors.errors import (
+    AuthFailed,
+    RateLimited,
+    SessionExpired,
+    TransientError,
+    VendorAnswerInvalid,
+    VendorRejected,
+)
 from webhooks import hooks as webhook_hooks
 
 log = logging.getLogger(__name__)
@@ -190,6 +197,9 @@ def vendor_request_send(
         # A 407 the vendor actually answered wasted a call: it counts; our own limiter's "not yet" does not.
         _release(request, delay_s=retry_s, error=f"rate limited: {exc}", count_attempt=exc.vendor_said)
         return SendOutcome(retry_after_s=retry_s)
+    except VendorAnswerInvalid as exc:  # an answer we cannot read: the task ends, the answer recorded
+        _fail(request, code=exc.code, message=exc.message or str(exc), task_state=T.FAILED)
+        return SendOutcome()
     except VendorRejected as exc:
         _fail(request, code=exc.code, message=exc.message or str(exc), task_state=T.REJECTED)
         return SendOutcome()

@@ -12,6 +12,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from fleets import selectors
 from fleets.models import (
     Device,
     Enrolment,
@@ -23,6 +24,7 @@ from fleets.models import (
     VendorAccount,
     vendor_base_url_check,
 )
+from vendors import health
 from vpp.permissions import organization_of
 
 _TIMEZONES = frozenset(available_timezones())
@@ -73,6 +75,27 @@ class OrganizationAccounts(serializers.PrimaryKeyRelatedField):
 # --- vendor accounts -----------------------------------------------------------------------------------
 
 
+class AccountHealthSerializer(serializers.Serializer):
+    """vendors.health: what the adapters last learned about the account (shared by every worker)."""
+
+    status = serializers.ChoiceField(choices=health.STATUSES)
+    locked_until = serializers.DateTimeField(allow_null=True)
+    blocked_until = serializers.DateTimeField(allow_null=True)
+    rate_limited_until = serializers.DateTimeField(allow_null=True)
+    budget_left_today = serializers.IntegerField(allow_null=True)
+    last_error = serializers.CharField(allow_blank=True)
+    last_error_at = serializers.DateTimeField(allow_null=True)
+    last_success_at = serializers.DateTimeField(allow_null=True)
+
+
+def _account_health(serializer: serializers.Serializer, account) -> health.AccountHealth:
+    """One read of the shared store per account per answer (a plant list names few accounts)."""
+    cache = serializer.context.setdefault("_account_health", {}) if serializer.context is not None else {}
+    if account.pk not in cache:
+        cache[account.pk] = selectors.vendor_account_health(account=account)
+    return cache[account.pk]
+
+
 class VendorAccountSerializer(serializers.ModelSerializer):
     """The secret is write-only: required when creating, omitted (or empty) on update keeps the stored one,
     and never part of any answer."""
@@ -81,6 +104,7 @@ class VendorAccountSerializer(serializers.ModelSerializer):
         write_only=True, required=False, allow_blank=True, max_length=500, style={"input_type": "password"}
     )
     plant_count = serializers.IntegerField(read_only=True)
+    health = serializers.SerializerMethodField()
 
     class Meta:
         model = VendorAccount
@@ -97,6 +121,7 @@ class VendorAccountSerializer(serializers.ModelSerializer):
             "synced_at",
             "sync_error",
             "created_at",
+            "health",
         ]
         read_only_fields = ["synced_at", "sync_error", "created_at"]
 
@@ -113,6 +138,10 @@ class VendorAccountSerializer(serializers.ModelSerializer):
                 }
             )
         return super().to_internal_value(data)
+
+    @extend_schema_field(AccountHealthSerializer)
+    def get_health(self, account) -> dict:
+        return _account_health(self, account).to_json()
 
     def validate(self, attrs):
         if self.instance is None and not attrs.get("secret"):
@@ -197,6 +226,10 @@ class PlantSerializer(serializers.ModelSerializer):
     vendor = serializers.CharField(source="vendor_account.vendor", read_only=True)
     vendor_account = AccountSummarySerializer(read_only=True)
     device_count = serializers.IntegerField(read_only=True)
+    account_health = serializers.SerializerMethodField(
+        help_text="The vendor account's health status: anything but ok (or rate_limited, which passes by "
+        "itself) means the vendor cannot be reached for this plant until someone acts."
+    )
 
     class Meta:
         model = Plant
@@ -226,11 +259,16 @@ class PlantSerializer(serializers.ModelSerializer):
             "load_power_w",
             "meter_power_w",
             "health",
+            "account_health",
             "telemetry_at",
             "enrolled_at",
             "synced_at",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(serializers.ChoiceField(choices=health.STATUSES))
+    def get_account_health(self, plant) -> str:
+        return _account_health(self, plant.vendor_account).effective_status()
 
 
 class FleetSummarySerializer(serializers.ModelSerializer):

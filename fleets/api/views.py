@@ -333,6 +333,20 @@ class VendorAccountViewSet(_OrganizationScoped, viewsets.ModelViewSet):
         return Response({"vendor_account": account.pk, "status": "queued"}, status=status.HTTP_202_ACCEPTED)
 
     @extend_schema(
+        summary="Reset the account's health (admins)",
+        description="Forgets a credentials refusal, a lock or an error the adapters recorded, so the next "
+        "call logs in again (once: a new refusal stops every worker again). Changing the secret does the "
+        "same.",
+        request=None,
+        responses={200: s.VendorAccountSerializer, 403: ERROR, 404: NOT_FOUND},
+    )
+    @action(detail=True, methods=["post"], url_path="reset-health")
+    def reset_health(self, request, pk=None):
+        account = self.get_object()  # CanAdminister: operators and viewers get 403, others 404
+        services.vendor_account_health_reset(account=account)
+        return self._answer(account)
+
+    @extend_schema(
         summary="Enrol plants into this account",
         description="As POST /enrolments, with the account in the URL (404 if not yours).",
         request=s.AccountEnrolmentCreateSerializer,

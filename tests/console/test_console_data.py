@@ -189,3 +189,19 @@ def test_vendor_accounts_show_calls_407s_refusals_latency_and_rate_limit_use(acm
     assert use[("login", "5 per 10 minutes")]["used"] == 1
     growatt = next(r for r in page.context["accounts"] if r["account"] == acme["growatt"])
     assert growatt["calls"] == 0 and growatt["p50_ms"] is None
+
+
+def test_vendor_accounts_show_the_health_the_adapters_recorded(acme, org, alice):
+    from fleets.adapters import account_key, shared_state_store
+    from vendors import health
+
+    health.health_refused(shared_state_store(), account_key(acme["huawei"]), "login refused (empty body)")
+    page = session_for(alice).get("/console/vendor-accounts/")
+    row = next(r for r in page.context["accounts"] if r["account"] == acme["huawei"])
+    assert row["health"]["status"] == "credentials_refused"
+    assert (
+        "credentials_refused" in page.content.decode()
+        and "login refused (empty body)" in page.content.decode()
+    )
+    growatt = next(r for r in page.context["accounts"] if r["account"] == acme["growatt"])
+    assert growatt["health"]["status"] == "ok"

@@ -31,6 +31,7 @@ def test_fleets_schema_is_complete_valid_and_warning_free():
         "/api/v1/vendor-accounts/{id}",
         "/api/v1/vendor-accounts/{id}/sync",
         "/api/v1/vendor-accounts/{id}/enrolments",
+        "/api/v1/vendor-accounts/{id}/reset-health",
     }
     assert "202" in paths["/api/v1/enrolments"]["post"]["responses"]
     plant_filters = {p["name"] for p in paths["/api/v1/plants"]["get"]["parameters"]}
@@ -50,6 +51,9 @@ def test_fleets_schema_is_complete_valid_and_warning_free():
     } <= plant_filters
     account = schema["components"]["schemas"]["VendorAccount"]["properties"]
     assert account["secret"].get("writeOnly") is True
+    assert account["health"]["allOf"][0]["$ref"].endswith("/AccountHealth")  # vendors.health, typed
+    plant = schema["components"]["schemas"]["Plant"]["properties"]
+    assert plant["account_health"]["allOf"][0]["$ref"].endswith("/AccountHealthStatusEnum")
 
 
 def test_the_served_schema_includes_the_fleets_api(client, django_user_model):

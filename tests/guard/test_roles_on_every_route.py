@@ -88,6 +88,7 @@ RULES: dict[tuple[str, str], Rule] = {
     ("api:vendor-account-detail", "PATCH"): R(ADMINS, 200, "account", lambda w: {"name": "Renamed"}),
     ("api:vendor-account-detail", "DELETE"): R(ADMINS, 204, "empty_account"),
     ("api:vendor-account-sync", "POST"): R(OPERATORS, 202, "account"),
+    ("api:vendor-account-reset-health", "POST"): R(ADMINS, 200, "account"),
     ("api:vendor-account-enrolments", "POST"): R(
         OPERATORS, 202, "account", lambda w: {"method": "sn", "items": [ITEM]}
     ),

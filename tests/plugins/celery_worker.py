@@ -57,6 +57,7 @@ def _vendor_state_connections_closed(django_db_setup) -> Iterator[None]:
     with adapters._lock:
         while adapters._cache:
             adapters._cache.popitem()[1].close()
+    adapters.close_state_stores()  # the readers' store (account health) holds connections too
 
 
 @pytest.fixture(autouse=True)

@@ -48,6 +48,7 @@ from vendors.base import (
     TaskStatus,
     VendorName,
 )
+from vendors.errors import VendorAnswerInvalid
 from vendors.huawei import answers
 from vendors.huawei.answers import as_float, as_int, as_str, kilo, message_of, refused, require_ok
 from vendors.huawei.calls import OK, AccountCalls
@@ -173,7 +174,7 @@ class HuaweiAdapter:
             return SendResult(request_id=request_id, results=results, duplicate=True)
         if reply.fail_code != OK:
             return SendResult(request_id, refused(reply, codes))
-        rows = answers.rows_by_plant(reply.data)
+        rows = answers.rows_by_plant(answers.data_rows(reply, "chargeAndDischarge"))
         return SendResult(request_id, tuple(_charge_result(c, rows.get(c, [])) for c in codes))
 
     def _send_device_setting(
@@ -198,9 +199,7 @@ class HuaweiAdapter:
                 plants = list(dict.fromkeys(plant_of[dn] for dn in chunk))
                 results.update((r.plant_code, r) for r in refused(reply, plants))
                 continue
-            device_rows.update(
-                (str(r["dn"]), r) for r in reply.data or [] if isinstance(r, dict) and "dn" in r
-            )
+            device_rows.update((str(r["dn"]), r) for r in answers.data_rows(reply, endpoint) if "dn" in r)
         for plant_code, dns in dns_of.items():
             if plant_code not in results:
                 results[plant_code] = _device_setting_result(plant_code, dns, device_rows, device)
@@ -216,7 +215,7 @@ class HuaweiAdapter:
         reply = self.calls.call("ems", body, request_id=request_id, targets=[plant_code])
         if reply.fail_code != OK:
             return SendResult(request_id, refused(reply, [plant_code]))
-        loggers = [row for row in reply.data or [] if isinstance(row, dict)]
+        loggers = answers.data_rows(reply, "ems")
         # 9.3.8 success per SmartLogger: true / false in the example, 0 / 1 / 2 (partial) in the table.
         failed = [row for row in loggers if row.get("success") not in (True, 0, "0", "true")]
         if not loggers:
@@ -250,7 +249,7 @@ class HuaweiAdapter:
                 continue
             rows = {
                 as_str(row.get("plantcode") or row.get("plantCode")): row
-                for row in reply.data or []
+                for row in answers.data_rows(reply, "drm")
                 if isinstance(row, dict)
             }
             results.update((c, _drm_result(c, rows.get(c))) for c in codes)
@@ -269,7 +268,10 @@ class HuaweiAdapter:
                 task["activePowerVariationGradient"] = round(command.active_power_gradient, 3)
             tasks.append(task)
         reply = self.calls.call("plantDefaultSetting", {"tasks": tasks}, request_id=request_id, targets=codes)
-        data = reply.data if isinstance(reply.data, dict) else {}
+        if isinstance(reply.data, dict) or reply.fail_code == OK:
+            data = answers.data_map(reply, "plantDefaultSetting")  # a partial refusal still lists its tasks
+        else:
+            data = {}
         per_plant = {
             as_str(row.get("plantCode")): as_int(row.get("result"))
             for row in data.get("tasks") or []
@@ -317,7 +319,7 @@ class HuaweiAdapter:
             # 9.3.5 20050: the vendor holds no task under this requestID (the send never reached it).
             return [answers.failed_status(t, TASK_NOT_FOUND, reply.message) for t in tasks]
         require_ok(reply)
-        rows = answers.rows_by_plant(reply.data)
+        rows = answers.rows_by_plant(answers.data_rows(reply, "chargeAndDischargeStatus"))
         speed = self.calls.speed
         return [answers.charge_status(t, rows.get(t.target.plant_code, []), speed=speed) for t in tasks]
 
@@ -334,7 +336,7 @@ class HuaweiAdapter:
                 )
                 continue
             require_ok(reply)
-            for row in reply.data or []:
+            for row in answers.data_rows(reply, "drmStatus"):
                 task = (
                     by_remote.get(as_str(row.get("remoteId") or row.get("remoteld")))
                     if isinstance(row, dict)
@@ -372,7 +374,9 @@ class HuaweiAdapter:
                 )
                 continue
             require_ok(reply)
-            rows = {as_str(r.get("plantCode")): r for r in reply.data or [] if isinstance(r, dict)}
+            rows = {
+                as_str(r.get("plantCode")): r for r in answers.data_rows(reply, "plantDefaultSettingStatus")
+            }
             statuses.update(
                 (t.target.plant_code, answers.default_status(t, rows.get(t.target.plant_code))) for t in group
             )
@@ -402,7 +406,7 @@ class HuaweiAdapter:
                 max_wait_s=self.calls.follow_up_wait("snEnrolment", number),
             )
             require_ok(reply)
-            rows = {as_str(r.get("sn")): r for r in reply.data or [] if isinstance(r, dict)}
+            rows = {as_str(r.get("sn")): r for r in answers.data_rows(reply, "snEnrolment")}
             for index, item in chunk:
                 results[index] = answers.enrolment_result(item.sn, rows.get(item.sn))
         return [results[i] for i in range(len(items))]
@@ -418,7 +422,7 @@ class HuaweiAdapter:
                 max_wait_s=self.calls.follow_up_wait("acEnrolment", number),
             )
             require_ok(reply)
-            rows = {as_str(r.get("authorizationCode")): r for r in reply.data or [] if isinstance(r, dict)}
+            rows = {as_str(r.get("authorizationCode")): r for r in answers.data_rows(reply, "acEnrolment")}
             results.extend(answers.enrolment_result(code, rows.get(code)) for code in chunk)
         return results
 
@@ -433,7 +437,7 @@ class HuaweiAdapter:
             wait = self.calls.follow_up_wait("plants", page - 1)
             reply = self.calls.call("plants", {"pageNo": page, "pageSize": PAGE_SIZE}, max_wait_s=wait)
             require_ok(reply)
-            data = reply.data if isinstance(reply.data, dict) else {}
+            data = answers.data_map(reply, "plants")
             if page == 1:
                 self.calls.learn_plant_count(as_int(data.get("total")))
             rows = [r for r in data.get("list") or [] if isinstance(r, dict)]
@@ -448,6 +452,7 @@ class HuaweiAdapter:
         for row in listed:
             code = as_str(row.get("plantCode"))
             detail = details.get(code) or PlantInfo(plant_code=code)
+            # FIELD_NOTES H13: rows may list latitude / longitude "": then 9.3.1's, else unknown.
             latitude, longitude = as_float(row.get("latitude")), as_float(row.get("longitude"))
             plants.append(
                 PlantInfo(
@@ -479,7 +484,7 @@ class HuaweiAdapter:
                 "vppPlants", {"plantCodes": ",".join(chunk)}, targets=chunk, max_wait_s=wait
             )
             require_ok(reply)
-            for row in reply.data or []:
+            for row in answers.data_rows(reply, "vppPlants"):
                 if not isinstance(row, dict):
                     continue
                 code = as_str(row.get("plantCode"))
@@ -509,7 +514,7 @@ class HuaweiAdapter:
                 "plantRatedData", {"plantCodes": ",".join(chunk)}, targets=chunk, max_wait_s=wait
             )
             require_ok(reply)
-            data = reply.data if isinstance(reply.data, dict) else {}
+            data = answers.data_map(reply, "plantRatedData")
             rated.extend(
                 PlantRatedData(
                     plant_code=as_str(row.get("plantCode")),
@@ -535,9 +540,11 @@ class HuaweiAdapter:
                 reply = self.calls.call("devices", body, targets=chunk, max_wait_s=wait)
                 calls += 1
                 require_ok(reply)
-                data = reply.data
+                data = reply.data if isinstance(reply.data, list) else answers.data_map(reply, "devices")
                 # The 9.2.2 table says a paged map; its example shows a bare list. Take either.
-                rows = data if isinstance(data, list) else (data or {}).get("list") or []
+                rows = data if isinstance(data, list) else data.get("list") or []
+                if not isinstance(rows, list):
+                    raise VendorAnswerInvalid(f"devices: data.list is not a list: {reply.text[:300]}")
                 devices.extend(answers.device_info(row) for row in rows if isinstance(row, dict))
                 page_count = as_int(data.get("pageCount")) if isinstance(data, dict) else 1
                 if not rows or page >= (page_count or 1):
@@ -557,7 +564,7 @@ class HuaweiAdapter:
                 "plantRealtimeKpi", {"plantCodes": ",".join(chunk)}, targets=chunk, max_wait_s=wait
             )
             require_ok(reply)
-            kpis.extend(answers.kpi(row, measured_at) for row in reply.data or [] if isinstance(row, dict))
+            kpis.extend(answers.kpi(row, measured_at) for row in answers.data_rows(reply, "plantRealtimeKpi"))
         return kpis
 
 

@@ -25,7 +25,7 @@ from vendors.base import (
     TaskState,
     TaskStatus,
 )
-from vendors.errors import VendorRejected
+from vendors.errors import VendorAnswerInvalid, VendorRejected
 
 OK = 0
 TASK_TIMEOUT_S = 24 * 3600  # 9.3.5: a task not completed within 24 hours times out
@@ -47,7 +47,10 @@ INVERTER_TYPES = frozenset({20822, 20827, 1, 38})
 LOGGER_TYPES = frozenset({20821, 20819, 20833, 2, 62})
 METER_TYPES = frozenset({20816, 20830, 17, 47})
 
-HEALTH = {0: "healthy", 1: "disconnected", 2: "faulty"}  # 9.3.2 healthState
+# 9.3.2 healthState in the one plant-health vocabulary of every vendor (vendors.base.PLANT_HEALTH). The
+# table says 0 healthy; the live cloud reports a healthy plant as 3, like the V6 real_health_state
+# (1 disconnected, 2 faulty, 3 healthy): FIELD_NOTES H5.
+HEALTH = {0: "ok", 1: "offline", 2: "fault", 3: "ok"}
 
 MESSAGES = {  # 11 Error Code List wording, for refusals that come without a message
     20007: "The system does not have the desired power plant resources.",
@@ -74,6 +77,31 @@ MESSAGES = {  # 11 Error Code List wording, for refusals that come without a mes
 
 def message_of(code: int | str | None) -> str:
     return MESSAGES.get(as_int(code) or 0, "")
+
+
+def data_rows(reply, endpoint: str) -> list[dict[str, Any]]:
+    """`data` as the list of rows the interface promises. null is no rows (the field answers success with
+    "data": null, FIELD_NOTES H10); anything else that is not a list is an answer we cannot read."""
+    data = reply.data
+    if data is None:
+        return []
+    if not isinstance(data, list):
+        raise VendorAnswerInvalid(
+            f"{endpoint}: data is {type(data).__name__}, not a list: {reply.text[:300]}"
+        )
+    return [row for row in data if isinstance(row, dict)]
+
+
+def data_map(reply, endpoint: str) -> dict[str, Any]:
+    """`data` as the object the interface promises (null: an empty one)."""
+    data = reply.data
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise VendorAnswerInvalid(
+            f"{endpoint}: data is {type(data).__name__}, not an object: {reply.text[:300]}"
+        )
+    return data
 
 
 def require_ok(reply) -> None:
@@ -239,7 +267,7 @@ def device_info(row: dict[str, Any]) -> DeviceInfo:
         kind = "meter"
     else:
         kind = "other"
-    return DeviceInfo(
+    return DeviceInfo(  # FIELD_NOTES H20: V6 type ids and null SNs occur
         plant_code=as_str(row.get("plantCode")),
         dn=as_str(row.get("dn")),
         device_type=kind,
@@ -278,16 +306,21 @@ def as_str(value: Any) -> str:
 
 
 def as_int(value: Any) -> int | None:
+    """Integers in every field form: 3, "3", 512.0, "512.0" (FIELD_NOTES H6, H7); else None."""
     if isinstance(value, bool):
         return None
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
+    if isinstance(value, int):
+        return value
+    number = as_float(value)
+    return int(number) if number is not None and number.is_integer() else None
 
 
 def as_float(value: Any) -> float | None:
-    if value is None or isinstance(value, bool):
+    """Numbers in every field form: 1.5, "1.5"; "N/A", "", "-", {} and other non-numbers are None
+    (FIELD_NOTES H6)."""
+    if value is None or isinstance(value, bool | dict | list):
+        return None
+    if isinstance(value, str) and not value.strip():
         return None
     try:
         number = float(value)

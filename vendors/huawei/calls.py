@@ -4,10 +4,14 @@ Every interface call of the adapter goes through `AccountCalls.call`:
 
 1. The session (NBI V7 9.1.1): one XSRF-TOKEN per account, shared by every process through
    `vendors.sessions` (a new login ends the old session on the vendor side, so workers logging in on their
-   own would knock each other out). A 305 answer means the token is gone: log in again (one process does;
-   the others reuse its token) and repeat the call, at most `MAX_RELOGINS` times, never a loop. Refused
-   credentials raise `AuthFailed` and are remembered for a while, so that workers do not walk the account
-   into the five-wrong-passwords lockout.
+   own would knock each other out). Every form of "the token is gone" (a 305 envelope, the field's bare
+   `{"failCode":305,"immediately":true,"message":"USER_MUST_RELOGIN"}`, a 306 saying the same, an empty
+   200 on a stale token: FIELD_NOTES H2-H4) means: log in again (one process does; the others reuse its
+   token) and repeat the call, once (`MAX_RELOGINS`), never a loop.
+   Refused credentials (on the live cloud an EMPTY 200, FIELD_NOTES H1) are never retried: the account's
+   health record (`vendors.health`, shared by every process) says `credentials_refused` and no process
+   logs in with that secret again until it changes or an operator resets the account; a lock (20400
+   "locked") holds until its end. Either raises `AuthFailed`.
 2. The rate limiter: every HTTP attempt, logins and retries included, first books a slot (key: account +
    endpoint; rules: `huawei_limits` for the account's plant count, with the account's overrides and clock
    speed, via `effective_limits`). No slot within the wait budget -> `RateLimited(retry_after_s)` and
@@ -28,8 +32,16 @@ from typing import Any
 
 import redis
 
+from vendors import health
 from vendors.base import AccountConfig, CallObserver, CallRecord
-from vendors.errors import AuthFailed, RateLimited, SessionExpired, TransientError, VendorError
+from vendors.errors import (
+    AuthFailed,
+    RateLimited,
+    SessionExpired,
+    TransientError,
+    VendorAnswerInvalid,
+    VendorError,
+)
 from vendors.huawei.answers import as_int, message_of
 from vendors.huawei.client import EXCERPT_CHARS, Attempt, HuaweiClient, Reply
 from vendors.ratelimit import RateLimitTimeout, RateRule, effective_limits, huawei_limits, rate_key
@@ -62,6 +74,8 @@ PATHS = {
 
 OK = 0
 NOT_LOGGED_IN = 305
+MUST_RELOGIN = 306  # FIELD_NOTES H3: {"failCode":306,"immediately":true,"message":"USER_MUST_RELOGIN"}
+RELOGIN_MESSAGE = "USER_MUST_RELOGIN"
 NO_PERMISSION = 401
 TOO_FREQUENT = 407
 DAILY_LIMIT = 20618
@@ -70,13 +84,13 @@ DAILY_LIMIT = 20618
 RATE_LIMIT_CODES = frozenset({str(TOO_FREQUENT), str(DAILY_LIMIT)})
 # Login refusals (11 Error Code List): unknown / forbidden / expired third-party system, wrong username or
 # password, locked user, expired password, too many sessions, restricted login.
-AUTH_CODES = frozenset({20001, 20002, 20003, 20400, 20403})
+AUTH_CODES = frozenset({20001, 20002, 20003, 20400, 20403, 30029})  # 30029: FIELD_NOTES H16
 # The vendor is having a bad moment ("server abnormal", "system busy"): nothing was decided, try later.
 TRANSIENT_CODES = frozenset({20004, 20200})
 
-MAX_RELOGINS = 2  # a 305 gets a new session and one more try, twice at most
+MAX_RELOGINS = 1  # every session-expiry form gets one new session and one more try (issue 14)
 SESSION_IDLE_S = 30 * 60  # 9.1.1: the token expires after 30 minutes without a request
-AUTH_FAILURE_MEMORY_S = 10 * 60  # 9.1.1: five wrong passwords within 10 minutes lock the account
+LOCK_S = 30 * 60  # 9.1.1: five wrong passwords within 10 minutes lock the account for 30 minutes
 COUNT_TTL_S = 24 * 3600.0  # how long a learned plant count is trusted for the plant-dependent limits
 SHARED_STATE_ERRORS = (
     redis.exceptions.ConnectionError,
@@ -115,7 +129,9 @@ class AccountCalls:
         # user changes never inherits a token of the old one.
         fingerprint = hashlib.sha256(f"{account.base_url}\n{account.username}".encode()).hexdigest()[:16]
         self._state_key = f"huawei:{account.key}:{fingerprint}"
-        self._secret_digest = hashlib.sha256(account.secret.encode()).hexdigest()[:16]
+        # Which credentials a refusal concerns: another user name or secret may log in again.
+        credentials = f"{account.base_url}\n{account.username}\n{account.secret}"
+        self._secret_digest = hashlib.sha256(credentials.encode()).hexdigest()[:16]
         login_budget_s = max_wait_s + self._client.retry_budget_s + account.timeout_s
         self.session = SharedSession(
             self._store,
@@ -170,35 +186,58 @@ class AccountCalls:
                 before_attempt=lambda _n: self._acquire(endpoint, wait_s),
                 after_attempt=self._recorder(endpoint, request_id, targets, body),
             )
-            if reply.fail_code == NOT_LOGGED_IN:
+            if session_gone(reply):
                 if relogin == MAX_RELOGINS:
                     break
                 token = self._login(stale=token)  # 9.1.1: the token expired, or another login ended it
                 continue
             self._raise_for_refusal(endpoint, reply)
             self.session.used(token)
+            health.health_success(self._store, self.account.key)
             return reply
-        raise SessionExpired(f"{endpoint}: still 305 after {MAX_RELOGINS} new logins")
+        raise SessionExpired(
+            f"{endpoint}: still not logged in after {MAX_RELOGINS} new login(s): {excerpt(reply)}"
+        )
+
+    def _invalid(self, endpoint: str, reply: Reply, what: str) -> None:
+        """An answer we cannot use: recorded in the account's health and raised with its text."""
+        message = f"{endpoint}: {what} (HTTP {reply.http_status}): {excerpt(reply)}"
+        health.health_error(self._store, self.account.key, message)
+        raise VendorAnswerInvalid(message)
 
     def _raise_for_refusal(self, endpoint: str, reply: Reply) -> None:
         code = reply.fail_code
         if code == TOO_FREQUENT or reply.http_status in (403, 429):
             # 407: this account's limit (1.3 Traffic Limiting Policy); 403 / 429: the system-wide one
-            # ("wait for 1 minute and try again").
+            # ("wait for 1 minute and try again"); on the live cloud a 403 {"errorCode":"49401021002",
+            # "exceptionInfo":"...quotaControl..."} (FIELD_NOTES H9). A 407 says why in `data` (H8).
             retry = 60.0 / self.speed if reply.http_status in (403, 429) else self.window_s(endpoint)
-            message = f"{endpoint}: vendor refused (failCode {code}, HTTP {reply.http_status})"
+            reason = refusal_reason(reply)
+            message = (
+                f"{endpoint}: vendor refused (failCode {code}, HTTP {reply.http_status}) {reason}".strip()
+            )
+            health.health_rate_limited(self._store, self.account.key, time.time() + retry, message)
             raise RateLimited(message, retry_after_s=retry, vendor_said=True)
         if code == DAILY_LIMIT:
             retry = 3600.0 / self.speed  # a per-day quota: try again much later
-            raise RateLimited(
-                f"{endpoint}: daily limit reached (20618)", retry_after_s=retry, vendor_said=True
-            )
+            message = f"{endpoint}: daily limit reached (20618)"
+            health.health_rate_limited(self._store, self.account.key, time.time() + retry, message)
+            health.health_budget(self._store, self.account.key, 0)
+            raise RateLimited(message, retry_after_s=retry, vendor_said=True)
         if code == NO_PERMISSION:
-            raise AuthFailed(f"{endpoint}: the northbound user lacks the interface permission (401)")
+            message = f"{endpoint}: the northbound user lacks the interface permission (401)"
+            health.health_error(self._store, self.account.key, message)
+            raise AuthFailed(message)
         if code in TRANSIENT_CODES:
             raise TransientError(f"{endpoint}: failCode {code} {reply.message}".strip())
-        if reply.http_status != 200 or code is None:
-            raise VendorError(f"{endpoint}: unexpected answer HTTP {reply.http_status}: {reply.text[:200]}")
+        if reply.http_status >= 400:
+            self._invalid(endpoint, reply, "an HTTP error without the NBI envelope")
+        if reply.body is None:
+            # FIELD_NOTES H14, H15: an HTML page from a front end, a truncated body, a JSON list or string.
+            self._invalid(endpoint, reply, "an answer that is not a JSON object")
+        if code is None:
+            # FIELD_NOTES H11: a JSON object without a readable failCode (missing, "abc", a list).
+            self._invalid(endpoint, reply, "an answer without a numeric failCode")
 
     # --- the limiter ----------------------------------------------------------------------------------
 
@@ -303,11 +342,17 @@ class AccountCalls:
             raise TransientError(f"another process is still logging in: {exc}") from exc
 
     def _login_now(self) -> str:
-        """9.1.1, under the shared login lock: the token comes in the `xsrf-token` header (and cookie)."""
-        refused_key = f"{self._state_key}:auth-refused:{self._secret_digest}"
-        remembered = self._store.get(refused_key)
-        if remembered:
-            raise AuthFailed(f"login refused recently, not retried before it expires: {remembered}")
+        """9.1.1, under the shared login lock: the token comes in the `xsrf-token` header (and cookie).
+
+        Exactly one try per refusal: a refused, locked or unreadable answer is never repeated, by this
+        process or any other, until the secret changes or an operator resets the account's health."""
+        key = self.account.key
+        refusal = health.health_read(self._store, key).login_refusal(self._secret_digest)
+        if refusal:
+            raise AuthFailed(
+                f"login refused recently, not retried until the secret changes or the account is reset: "
+                f"{refusal}"
+            )
         reply = self._client.post(
             PATHS["login"],
             {"username": self.account.username, "password": self.account.secret},
@@ -317,19 +362,34 @@ class AccountCalls:
         code = reply.fail_code
         if code == OK and reply.token:
             return reply.token
-        if code == TOO_FREQUENT:
-            raise RateLimited(
-                "login: vendor refused (407)", retry_after_s=self.window_s("login"), vendor_said=True
+        if code == TOO_FREQUENT or reply.http_status in (403, 429):
+            retry = self.window_s("login") if code == TOO_FREQUENT else 60.0 / self.speed
+            message = (
+                f"login: vendor refused (failCode {code}, HTTP {reply.http_status}) {refusal_reason(reply)}"
             )
+            health.health_rate_limited(self._store, key, time.time() + retry, message.strip())
+            raise RateLimited(message.strip(), retry_after_s=retry, vendor_said=True)
         if code in TRANSIENT_CODES:
             raise TransientError(f"login: failCode {code} {reply.message}".strip())
         if code == OK:
-            raise VendorError("login succeeded without an XSRF-TOKEN in the answer")
-        if code is None or reply.http_status != 200:
-            raise VendorError(f"login: unexpected answer HTTP {reply.http_status}")
-        detail = f"failCode {code}: {reply.message or message_of(code)}"
-        # Remembered so that other workers do not walk the account into the lockout (9.1.1).
-        self._store.set(refused_key, detail, ttl_s=AUTH_FAILURE_MEMORY_S / self.speed)
+            message = "login succeeded without an XSRF-TOKEN in the answer"
+            health.health_error(self._store, key, message)
+            raise VendorError(message)
+        if reply.http_status == 200 and not reply.text.strip():
+            # FIELD_NOTES H1: the live cloud answers a wrong user or password with an empty 200.
+            detail = "the vendor answered the login with an empty body (wrong user name or password)"
+        elif code is None:
+            # Not the NBI envelope: we cannot tell a refusal from a glitch, so we do not try again blindly.
+            detail = f"unreadable login answer (HTTP {reply.http_status}): {excerpt(reply)}"
+        else:
+            detail = f"failCode {code}: {reply.message or message_of(code)}"
+        if code == 20400 and "lock" in reply.message.lower():
+            until = time.time() + LOCK_S / self.speed  # 9.1.1: locked for 30 minutes
+            health.health_locked(self._store, key, until, f"login refused ({detail})")
+        else:
+            health.health_refused(
+                self._store, key, f"login refused ({detail})", secret_digest=self._secret_digest
+            )
         raise AuthFailed(f"login refused ({detail})")
 
     # --- the audit trail ------------------------------------------------------------------------------
@@ -371,3 +431,31 @@ class AccountCalls:
         """Release connections. No logout: the session is shared with every other worker (9.1.2)."""
         self._client.close()
         self._store.close()
+
+
+def session_gone(reply: Reply) -> bool:
+    """Every form in which the vendor says "log in again" (FIELD_NOTES H2-H4)."""
+    if reply.fail_code in (NOT_LOGGED_IN, MUST_RELOGIN):
+        return True
+    if reply.body is not None and RELOGIN_MESSAGE in reply.message.upper():
+        return True
+    # H4: realtime KPIs (and others) answer a stale token with an empty 200.
+    return reply.http_status == 200 and reply.body is None and not reply.text.strip()
+
+
+def refusal_reason(reply: Reply) -> str:
+    """The reason of a 407 (in `data`, H8) or a quota 403 (`exceptionInfo`, H9), for the message."""
+    body = reply.body or {}
+    for value in (body.get("data"), body.get("exceptionInfo"), body.get("message"), body.get("errorCode")):
+        if isinstance(value, str) and value.strip():
+            return value.strip()[:200]
+    return ""
+
+
+def excerpt(reply: Reply, chars: int = 300) -> str:
+    text = reply.text.strip()
+    if not text:
+        return "(empty)"
+    if reply.token:
+        text = text.replace(reply.token, "***")
+    return text[:chars] + ("..." if len(text) > chars else "")

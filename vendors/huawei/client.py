@@ -165,11 +165,11 @@ class HuaweiClient:
             if response.status_code >= 500:
                 error = f"HTTP {response.status_code}"
                 raise TransientError(f"{name}: HTTP {response.status_code}")
-            if response.status_code == 200 and reply.body is None:
-                # A 200 that is not the NBI envelope came from something in between (a gateway, a
-                # captive portal): worth another try, like a 5xx.
-                error = "answer is not a JSON object"
-                raise TransientError(f"{name}: HTTP 200 without a JSON object")
+            if reply.body is None:
+                # Not retried here: on the live cloud a 200 with an EMPTY body is a refused login or a
+                # stale token (FIELD_NOTES H1, H3), and repeating a wrong password walks the account
+                # into the lockout. The caller decides (vendors.huawei.calls); the record says what came.
+                error = "empty answer" if not reply.text.strip() else "answer is not a JSON object"
             return reply
         finally:
             if after is not None:
@@ -186,6 +186,7 @@ def _reply(response: httpx.Response, duration_ms: float) -> Reply:
         parsed = json.loads(text) if text.strip() else None
     except ValueError:
         parsed = None
+    # FIELD_NOTES H19: the live cloud sends the token as the header, as a cookie, or both.
     token = response.headers.get("xsrf-token") or response.cookies.get(TOKEN_HEADER)
     return Reply(
         http_status=response.status_code,

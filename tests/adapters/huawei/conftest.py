@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import pytest
 import redis
 
+from tests.adapters.huawei.contract import cloud, replayed, served  # noqa: F401 - contract tests' fixtures
 from vendors.base import AccountConfig, CallRecord, VendorName
 from vendors.huawei.adapter import HuaweiAdapter
 from vendors.ratelimit import limiter_from_url
@@ -81,7 +82,11 @@ def harness(huawei_sim, tmp_path) -> Iterator[Harness]:
     yield h
     client = redis.Redis.from_url(REDIS_URL, socket_timeout=5)
     try:  # our keys only: never a flush of a database colleagues share
-        for pattern in (f"{h.limiter_prefix}*", f"vpp:vendor-state:huawei:{run_id}*"):
+        for pattern in (
+            f"{h.limiter_prefix}*",
+            f"vpp:vendor-state:huawei:{run_id}*",
+            f"vpp:vendor-state:health:{run_id}*",
+        ):
             for name in client.scan_iter(match=pattern):
                 client.delete(name)
     finally:

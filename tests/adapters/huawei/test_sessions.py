@@ -66,6 +66,9 @@ def test_a_vendor_that_keeps_answering_305_gets_a_bounded_number_of_logins(make_
 
 
 def test_a_wrong_password_is_auth_failed_and_remembered_so_workers_do_not_lock_the_account(make_adapter, sim):
+    sim.set_field(
+        profile="document"
+    )  # the document's refusal, 20400 (the field's empty one: test_field_login)
     (plant,) = targets(sim, 1)
 
     with pytest.raises(AuthFailed, match="20400"):

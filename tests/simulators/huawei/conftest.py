@@ -16,7 +16,10 @@ from tests.simulators.huawei.helpers import Nbi
 
 @pytest.fixture
 def sim(huawei_sim):
+    """The document's answers: these tests check the simulator against NBI V7. The field profile (the
+    default) is checked in test_field.py."""
     huawei_sim.control.set_speed(0)
+    huawei_sim.control.set_field(profile="document")
     return huawei_sim
 
 

@@ -60,6 +60,8 @@ def test_reset_rebuilds_the_same_world_and_clears_state(nbi, sim, plants):
     assert [(p["plantCode"], p["battery"]["soc"]) for p in again] == [
         (p["plantCode"], p["battery"]["soc"]) for p in plants
     ]
+    assert sim.control.field()["profile"] == "field"  # the start-up profile is back too
+    sim.control.set_field(profile="document")
     assert fail_code(nbi("/plants", {"pageNo": 1, "pageSize": 10})) == 305  # sessions are gone too
 
 

@@ -18,6 +18,7 @@ from . import (
     handlers_kpi,
 )
 from .handlers_sim import add_huawei_control_routes
+from .handlers_thirddata import add_thirddata_routes
 from .state import SIM_KEY, HuaweiSim, WorldArgs
 
 BASE = "/rest/openapi/pvms/v1"
@@ -52,6 +53,7 @@ def create_app(core: simkit.SimCore, world_args: WorldArgs) -> web.Application:
     app[SIM_KEY] = sim
     for path, handler in ROUTES.items():
         app.router.add_post(BASE + path, handler)
+    add_thirddata_routes(app)  # the V6 flavour public clients speak (handlers_thirddata.py)
     add_huawei_control_routes(app)
     return app
 
@@ -60,6 +62,12 @@ def parser() -> argparse.ArgumentParser:
     p = simkit.common_parser("python -m vendors.huawei.simulator", "Huawei SmartPVMS Northbound V7 simulator")
     p.add_argument(
         "--accounts", type=int, default=2, help="northbound accounts nbi_user_1..K (max 5 per company)"
+    )
+    p.add_argument(
+        "--profile",
+        choices=("field", "document"),
+        default="field",
+        help="answer like the live cloud (FIELD_NOTES.md, default) or as the NBI V7 document says",
     )
     p.add_argument(
         "--unenrolled", type=int, default=None, help="plants awaiting enrolment (default max(10, N//10))"
@@ -71,4 +79,6 @@ def build_from_args(args: argparse.Namespace) -> web.Application:
     unenrolled = args.unenrolled if args.unenrolled is not None else max(10, args.plants // 10)
     if not args.accounts >= 1:
         raise ValueError("--accounts must be >= 1")
-    return create_app(simkit.core_from_args(args), WorldArgs(args.plants, args.accounts, unenrolled))
+    return create_app(
+        simkit.core_from_args(args), WorldArgs(args.plants, args.accounts, unenrolled, args.profile)
+    )

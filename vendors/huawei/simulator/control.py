@@ -34,3 +34,14 @@ class HuaweiSimControl(SimControl):
 
     def accounts(self) -> list[tuple[str, str]]:
         return [(a["username"], a["password"]) for a in self.get("/_sim/accounts")["accounts"]]
+
+    def field(self) -> dict[str, Any]:
+        return self.get("/_sim/field")
+
+    def set_field(self, **switches: Any) -> dict[str, Any]:
+        """Change field-profile switches (``profile="document"`` starts from the document's answers)."""
+        return self.post("/_sim/field", switches)
+
+    def provoke(self, kind: str, paths: list[str] | None = None, count: int = 1) -> dict[str, Any]:
+        """The next ``count`` calls whose path contains one of ``paths`` answer ``kind``."""
+        return self.post("/_sim/field/provoke", {"kind": kind, "paths": paths or [], "count": count})

@@ -11,30 +11,45 @@ from aiohttp import web
 from vendors.simkit import ACCOUNT_KEY
 
 from . import codes
-from .protocol import TOKEN_HEADER, failure, ok, read_body
+from .protocol import TOKEN_HEADER, failure, ok, quota_refusal, raw_response, read_body
 from .state import SIM_KEY
+
+
+def _refused(sim, fail_code: int, message: str | None = None) -> web.Response:
+    if sim.field.switches.login_refused_empty:
+        return raw_response(200, None)  # FIELD_NOTES H1: the live cloud's refusal is an empty 200
+    return web.json_response(failure(fail_code, message))
 
 
 async def login(request: web.Request) -> web.Response:
     """POST /rest/openapi/pvms/v1/login {username, password}."""
-    sim = request.app[SIM_KEY]
     body = await read_body(request)
-    username, password = body.get("username"), body.get("password")
+    return login_answer(request, body.get("username"), body.get("password"))
+
+
+def login_answer(request: web.Request, username: object, password: object) -> web.Response:
+    """The login logic, for the V7 path and the V6 ``/thirdData/login`` (userName / systemCode)."""
+    sim = request.app[SIM_KEY]
+    if sim.field.take(request.path, ("quota403",)):
+        return quota_refusal(sim, None, request.path)
     if not isinstance(username, str) or username not in sim.world.accounts:
         # The document's failed-login example answers 20001 (third-party system ID does not exist).
-        return web.json_response(failure(codes.SYSTEM_ID_NOT_FOUND))
+        return _refused(sim, codes.SYSTEM_ID_NOT_FOUND)
     request[ACCOUNT_KEY] = username
     refused = sim.check_limit(username, "login", request.path)  # NBI V7 9.1.1: 5 per 10 minutes
     if refused is not None:
         return web.json_response(failure(refused))
     if sim.sessions.is_locked(username):
-        return web.json_response(failure(codes.LOGIN_FAILED, "The user is locked."))
+        return _refused(sim, codes.LOGIN_FAILED, "The user is locked.")
     if password != sim.world.accounts[username]:
         locked = sim.sessions.record_failure(username)
         message = "The user is locked." if locked else codes.MESSAGES[codes.LOGIN_FAILED]
-        return web.json_response(failure(codes.LOGIN_FAILED, message))
+        return _refused(sim, codes.LOGIN_FAILED, message)
     token = sim.sessions.login(username)
-    response = web.json_response(ok())
+    answer = ok()
+    if sim.field.switches.params_echo:
+        answer["params"] = {}  # FIELD_NOTES H12: the live login answer carries an empty params
+    response = web.json_response(answer)
     response.headers["xsrf-token"] = token
     response.set_cookie("XSRF-TOKEN", token, path="/")
     response.set_cookie("JSESSIONID", token[2:34].upper(), path="/", httponly=True)

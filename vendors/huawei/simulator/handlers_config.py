@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from . import codes
+from .handlers_kpi import blank_coordinates
 from .lookup import authorised_plants, battery_usable_kwh, page_data, page_params, page_slice
 from .protocol import ApiError, Body, as_int, code_list, interface, ok
 from .state import HuaweiSim
@@ -13,13 +14,14 @@ from .world import BATTERY, INVERTER, Device, Plant, iso_local
 MAX_PLANTS = 100
 
 
-def plant_entry(plant: Plant) -> dict[str, Any]:
+def plant_entry(plant: Plant, sim: HuaweiSim | None = None) -> dict[str, Any]:
+    blank = sim is not None and blank_coordinates(sim, plant)  # FIELD_NOTES H13
     return {
         "plantCode": plant.code,
         "plantName": plant.name,
         "plantAddress": plant.address,
-        "longitude": plant.longitude,
-        "latitude": plant.latitude,
+        "longitude": "" if blank else plant.longitude,
+        "latitude": "" if blank else plant.latitude,
         "capacity": plant.capacity_kwp,
         "contactPerson": plant.owner.username,
         "contactMethod": plant.owner.email,
@@ -46,7 +48,7 @@ def plant_list(sim: HuaweiSim, account: str, body: Body) -> Body:
     else:
         selected = mine
         page_no, page_size = page_params(body)
-    entries = [plant_entry(p) for p in page_slice(selected, page_no, page_size)]
+    entries = [plant_entry(p, sim) for p in page_slice(selected, page_no, page_size)]
     return ok(page_data(len(selected), page_no, page_size, entries), "get plant list success")
 
 

@@ -47,8 +47,8 @@ def basic_info(sim: HuaweiSim, account: str, body: Body) -> Body:
             {
                 "plantCode": plant.code,
                 "address": plant.address,
-                "longitude": plant.longitude,
-                "latitude": plant.latitude,
+                "longitude": "" if blank_coordinates(sim, plant, details=True) else plant.longitude,
+                "latitude": "" if blank_coordinates(sim, plant, details=True) else plant.latitude,
                 "installationTime": iso_local(plant.grid_connection_epoch, plant.tz),
                 "inverterPower": plant.inverter_power_w,
                 "capacity": plant.capacity_kwp,
@@ -99,8 +99,37 @@ def realtime_kpi(sim: HuaweiSim, account: str, body: Body) -> Body:
     """POST /rest/openapi/pvms/v1/vpp/plantRealtimeKpi {plantCodes}."""
     now = sim.now()
     return ok(
-        [{"plantCode": p.code, "dataItemMap": realtime_item(p, now)} for p in _plants(sim, account, body)]
+        [
+            {"plantCode": p.code, "dataItemMap": field_item(sim, realtime_item(p, now))}
+            for p in _plants(sim, account, body)
+        ]
     )
+
+
+def field_item(sim: HuaweiSim, item: dict[str, Any]) -> dict[str, Any]:
+    """The 9.3.2 dataItemMap as the live cloud sends it (FIELD_NOTES H5-H7): a healthy plant is 3, values
+    as numeric strings, integers as floats, a value it lacks as "N/A" (or "", {} or null)."""
+    profile = sim.field
+    shaped = dict(item)
+    health = shaped.get("healthState")
+    if health == 0:
+        health = profile.switches.healthy_state
+    shaped["healthState"] = profile.number(health)
+    dod = shaped.get("batteryDOD")
+    shaped["batteryDOD"] = profile.number(profile.integer(int(dod)) if dod is not None else None)
+    for key, value in item.items():
+        if key not in ("healthState", "batteryDOD"):
+            shaped[key] = profile.number(value)
+    return shaped
+
+
+def blank_coordinates(sim: HuaweiSim, plant: Plant, *, details: bool = False) -> bool:
+    """FIELD_NOTES H13: some plant rows list latitude and longitude as ""."""
+    switches = sim.field.switches
+    every = switches.blank_coordinates_every
+    if not every or (details and not switches.blank_coordinates_in_details):
+        return False
+    return int(plant.code.removeprefix("NE=")) % every == 0
 
 
 def _time_ms(body: Body, name: str) -> int:

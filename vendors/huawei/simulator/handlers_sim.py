@@ -14,6 +14,10 @@
 - ``GET  /_sim/plants?enrolled=0|1&account=&limit=&offset=`` true state, incl. SOC, SNs, owner, AC
 - ``GET  /_sim/plants/{plantCode}``        one plant's true state
 - ``GET  /_sim/accounts``                  northbound accounts, passwords and plant counts
+- ``GET  /_sim/field``                     the field profile's switches and armed provocations
+- ``POST /_sim/field`` {switch: value, ...} or {"profile": "field"|"document"}: change switches
+- ``POST /_sim/field/provoke`` {kind, paths?, count?}: the next ``count`` calls of ``paths`` answer
+  ``kind`` (quota403, html, truncated, wrong_type, unknown_code, empty, no_fail_code)
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from aiohttp import web
 from vendors.simkit import bad_request, read_json
 
 from .dispatching import end_running, stall_running
+from .field import FieldSwitches
 from .state import SIM_KEY, HuaweiSim
 from .tasks import FAILED
 from .world import Plant
@@ -193,7 +198,49 @@ async def accounts(request: web.Request) -> web.Response:
     )
 
 
+def _field_state(sim: HuaweiSim) -> dict[str, Any]:
+    return {
+        "profile": sim.field.profile,
+        "switches": sim.field.switches.to_json(),
+        "provocations": [
+            {"kind": p.kind, "paths": p.paths, "remaining": p.remaining} for p in sim.field.provocations
+        ],
+    }
+
+
+async def get_field(request: web.Request) -> web.Response:
+    return web.json_response(_field_state(request.app[SIM_KEY]))
+
+
+async def set_field(request: web.Request) -> web.Response:
+    sim = request.app[SIM_KEY]
+    body = await read_json(request)
+    profile = body.pop("profile", None)
+    try:
+        switches = FieldSwitches.for_profile(profile) if profile is not None else sim.field.switches
+        switches.update(body)
+    except ValueError as exc:
+        return bad_request(str(exc))
+    sim.field.switches = switches
+    if profile is not None:
+        sim.field.profile = profile
+    return web.json_response(_field_state(sim))
+
+
+async def provoke(request: web.Request) -> web.Response:
+    sim = request.app[SIM_KEY]
+    body = await read_json(request)
+    try:
+        sim.field.provoke(body.get("kind"), body.get("paths", []), body.get("count", 1))
+    except ValueError as exc:
+        return bad_request(str(exc))
+    return web.json_response(_field_state(sim))
+
+
 def add_huawei_control_routes(app: web.Application) -> None:
+    app.router.add_get("/_sim/field", get_field)
+    app.router.add_post("/_sim/field", set_field)
+    app.router.add_post("/_sim/field/provoke", provoke)
     app.router.add_post("/_sim/expire-sessions", expire_sessions)
     app.router.add_post("/_sim/plants/offline", _switch(_offline))
     app.router.add_post("/_sim/plants/online", _switch(_online))

@@ -15,7 +15,7 @@ from aiohttp import web
 
 from vendors.simkit import ACCOUNT_KEY
 
-from . import codes
+from . import codes, field
 from .state import SIM_KEY, HuaweiSim
 
 TOKEN_HEADER = "XSRF-TOKEN"
@@ -60,24 +60,60 @@ async def read_body(request: web.Request) -> Body:
     return body
 
 
+def raw_response(status: int, text: str | None, content_type: str = "application/json") -> web.Response:
+    """An answer as bytes: ``None`` is an empty body (the field's refused login and stale-token KPIs)."""
+    if text is None:
+        return web.Response(status=status, body=b"", content_type=content_type)
+    return web.Response(status=status, text=text, content_type=content_type)
+
+
+def quota_refusal(sim: HuaweiSim, account: str | None, path: str) -> web.Response:
+    """FIELD_NOTES H9: the gateway's quota refusal, HTTP 403 without the NBI envelope."""
+    sim.core.stats.rate_limited(account, path)
+    body = {**field.QUOTA_BODY, "exceptionInfo": field.QUOTA_BODY["exceptionInfo"].format(path=path)}
+    return web.json_response(body, status=403)
+
+
 def interface(endpoint: str) -> Callable[[Impl], Callable[[web.Request], Any]]:
-    """Wrap an interface: XSRF-TOKEN check (305), rate limit (407/20618), body, ApiError -> failCode."""
+    """Wrap an interface: XSRF-TOKEN check (305), rate limit (407/20618), body, ApiError -> failCode, and
+    the field profile's shapes and provoked answers (field.py)."""
 
     def wrap(impl: Impl) -> Callable[[web.Request], Any]:
         async def handler(request: web.Request) -> web.Response:
             sim: HuaweiSim = request.app[SIM_KEY]
-            account = sim.sessions.touch(request.headers.get(TOKEN_HEADER))
+            profile = sim.field
+            path = request.path
+            token = request.headers.get(TOKEN_HEADER)
+            if profile.take(path, ("quota403",)):
+                return quota_refusal(sim, sim.sessions.peek(token), path)
+            account = sim.sessions.touch(token)
             if account is None:
-                return web.json_response(failure(codes.NOT_LOGGED_IN))
+                status, text = profile.expired(had_token=bool(token), endpoint=endpoint)
+                return raw_response(status, text)
             request[ACCOUNT_KEY] = account
-            refused = sim.check_limit(account, endpoint, request.path)
+            early = profile.take(path, ("empty", "unknown_code"))
+            if early == "empty":
+                return raw_response(200, None)
+            if early == "unknown_code":
+                return web.json_response(failure(field.UNKNOWN_CODE, "Unknown error."))
+            refused = sim.check_limit(account, endpoint, path)
             if refused is not None:
-                return web.json_response(failure(refused))
+                answer = failure(refused)
+                if refused == codes.RATE_LIMITED and profile.switches.reason_in_data_407:
+                    answer.update(message=None, data="ACCESS_FREQUENCY_IS_TOO_HIGH")  # H8
+                return web.json_response(answer)
             body = await read_body(request)
             try:
                 answer = impl(sim, account, body)
             except ApiError as exc:
                 answer = failure(exc.fail_code, exc.message, exc.data)
+            if profile.switches.null_data_when_empty and answer.get("data") == []:
+                answer["data"] = None  # H10
+            answer = profile.envelope(answer, body, sim.core.clock.now_ms())
+            garbled = profile.take(path, ("html", "truncated", "wrong_type", "no_fail_code"))
+            if garbled:
+                status, content_type, text = profile.garble(garbled, json.dumps(answer))
+                return raw_response(status, text, content_type)
             return web.json_response(answer)
 
         handler.__name__ = impl.__name__

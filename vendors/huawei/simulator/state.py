@@ -12,6 +12,7 @@ from aiohttp import web
 
 from vendors.simkit import SimCore
 
+from .field import FieldProfile
 from .limits import RULES, Usage
 from .sessions import Sessions
 from .tasks import ChargeTask, DefaultItem, DefaultTask, DrmTask, SubTask
@@ -23,6 +24,7 @@ class WorldArgs:
     plants: int
     accounts: int
     unenrolled: int
+    profile: str = "field"  # field.py: "field" answers like the live cloud, "document" like NBI V7
 
 
 class HuaweiSim:
@@ -41,6 +43,7 @@ class HuaweiSim:
             start_epoch=self.core.clock.start_epoch,
         )
         self.sessions = Sessions(self.core.clock)
+        self.field = FieldProfile(self.args.profile)
         self.charge_tasks: dict[int, ChargeTask] = {}  # requestID is unique system-wide (# NBI V7 9.3.4)
         self.latest_subtask: dict[str, SubTask] = {}  # plant code -> its newest charge/discharge subtask
         self.default_tasks: dict[str, DefaultTask] = {}
