@@ -13,6 +13,7 @@ from datetime import timedelta
 
 from django.core.exceptions import ObjectDoesNotExist
 from django.utils import timezone
+from drf_spectacular.extensions import OpenApiSerializerExtension
 from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema_field
 from rest_framework import serializers
 from rest_framework.exceptions import ErrorDetail, ValidationError
@@ -45,6 +46,27 @@ class GrowattSetterParams(serializers.Serializer):
         required=False,
         help_text=f"inverter_set. Keys per id: {_variants_help(commands.INVERTER_PARAMS)}",
     )
+
+
+class StrictParamsSchema(OpenApiSerializerExtension):
+    """Each command's params take only their own keys (dispatch.commands refuses unknown ones), so the schema
+    says additionalProperties: false, and a body matches exactly one DispatchParams variant."""
+
+    target_class = "dispatch.commands.ParamsSerializer"
+    match_subclasses = True
+
+    def map_serializer(self, auto_schema, direction):
+        return {**auto_schema._map_basic_serializer(self.target, direction), "additionalProperties": False}
+
+
+class GrowattSetterParamsSchema(OpenApiSerializerExtension):
+    """A raw Growatt setter's params name their parameter type (storage_set) or id (inverter_set)."""
+
+    target_class = "dispatch.api.serializers.GrowattSetterParams"
+
+    def map_serializer(self, auto_schema, direction):
+        schema = auto_schema._map_basic_serializer(self.target, direction)
+        return {**schema, "oneOf": [{"required": ["param_type"]}, {"required": ["param_id"]}]}
 
 
 PARAMS_SCHEMA = PolymorphicProxySerializer(

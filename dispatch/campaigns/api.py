@@ -33,6 +33,8 @@ COMMANDS = [k.value for k in CommandKind]
 
 @extend_schema_serializer(deprecate_fields=["command_kind"])
 class CampaignSerializer(FieldAliasesMixin, serializers.ModelSerializer):
+    """A campaign: `command` and `params` as on POST /dispatches (`command_kind` is command's old name)."""
+
     aliases = {"command_kind": "command"}
     required_aliased = ("command",)
 
@@ -42,9 +44,8 @@ class CampaignSerializer(FieldAliasesMixin, serializers.ModelSerializer):
         choices=COMMANDS, required=False, help_text="Deprecated: the old name of command"
     )
     params = ParamsField(required=False, default=dict)
-    created_by = serializers.CharField(
-        source="created_by.username", default=None, read_only=True, allow_null=True, help_text="Username"
-    )
+    # A method, not source="created_by.username": DRF skips a sourced default on partial updates (PATCH).
+    created_by = serializers.SerializerMethodField(help_text="Username")
     next_runs = serializers.SerializerMethodField(help_text="The next five run times (UTC)")
 
     class Meta:
@@ -77,6 +78,9 @@ class CampaignSerializer(FieldAliasesMixin, serializers.ModelSerializer):
         org = self.context.get("organization")
         # Another organisation's fleet is simply "not found": its existence is not leaked.
         self.fields["fleet"].queryset = Fleet.objects.filter(organization=org)
+
+    def get_created_by(self, campaign: Campaign) -> str | None:
+        return campaign.created_by.username if campaign.created_by else None
 
     def get_next_runs(self, campaign: Campaign) -> list[str]:
         from dispatch.campaigns.selectors import campaign_next_runs
@@ -136,7 +140,9 @@ class CampaignViewSet(
     ordering_fields = ["name", "next_run_at", "created_at"]
 
     def get_queryset(self):
-        return Campaign.objects.filter(organization=organization_of(self.request.user)).order_by("name")
+        organization = organization_of(self.request.user)
+        campaigns = Campaign.objects.filter(organization=organization).select_related("created_by")
+        return campaigns.order_by("name")
 
     def get_serializer_context(self):
         return {**super().get_serializer_context(), "organization": organization_of(self.request.user)}
