@@ -20,7 +20,6 @@ import django_filters
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
-from django.utils.encoding import force_str
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
@@ -173,11 +172,15 @@ class ObjectIdFilter(django_filters.ModelChoiceFilter):
 
 
 class _ZonedIsoDateTimeFormField(django_filters.fields.IsoDateTimeField):
-    def strptime(self, value, format):
-        parsed = parse_datetime(force_str(value)) if format == self.ISO_8601 else None
-        if parsed is not None and timezone.is_naive(parsed):
-            raise DjangoValidationError(TIMEZONE_REQUIRED, code="timezone_required")
-        return super().strptime(value, format)
+    def to_python(self, value):
+        if isinstance(value, str):
+            try:
+                parsed = parse_datetime(value.strip())
+            except ValueError:
+                parsed = None  # not a date at all: the parent says so
+            if parsed is not None and timezone.is_naive(parsed):
+                raise DjangoValidationError(TIMEZONE_REQUIRED, code="timezone_required")
+        return super().to_python(value)
 
 
 class ZonedDateTimeFilter(django_filters.IsoDateTimeFilter):
