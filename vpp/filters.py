@@ -22,23 +22,34 @@ def _lists(view) -> bool:
     return getattr(view, "action", None) == "list" or "filterset_class" in vars(view)
 
 
+def refuse_unknown_query_parameters(request, allowed) -> None:
+    """400 naming each query parameter that is not in `allowed` (DRF's ?format= is always allowed)."""
+    allowed = set(allowed) | ({api_settings.URL_FORMAT_OVERRIDE} - {None})
+    unknown = sorted(set(request.query_params) - allowed)
+    if unknown:
+        shown = ", ".join(sorted(allowed))
+        raise ValidationError(
+            {name: [f"Unknown query parameter; this endpoint takes: {shown}."] for name in unknown},
+            code="unknown_parameter",
+        )
+
+
+def pagination_parameters(view) -> set[str]:
+    paginator = getattr(view, "paginator", None)
+    attrs = ("page_query_param", "page_size_query_param", "limit_query_param", "offset_query_param")
+    return {getattr(paginator, attr) for attr in attrs if getattr(paginator, attr, None)}
+
+
 class StrictFilterBackend(DjangoFilterBackend):
     """django-filter, plus: every query parameter must be one the endpoint documents."""
 
     def filter_queryset(self, request, queryset, view):
         if _lists(view):
-            allowed = self.known_parameters(request, queryset, view)
-            unknown = sorted(set(request.query_params) - allowed)
-            if unknown:
-                shown = ", ".join(sorted(allowed)) or "none"
-                raise ValidationError(
-                    {name: [f"Unknown query parameter; this endpoint takes: {shown}."] for name in unknown},
-                    code="unknown_parameter",
-                )
+            refuse_unknown_query_parameters(request, self.known_parameters(request, queryset, view))
         return super().filter_queryset(request, queryset, view)
 
     def known_parameters(self, request, queryset, view) -> set[str]:
-        names = {api_settings.URL_FORMAT_OVERRIDE} - {None}
+        names = set()
         filterset = self.get_filterset(request, queryset, view)
         if filterset is not None:
             for name, field in filterset.form.fields.items():
@@ -52,11 +63,7 @@ class StrictFilterBackend(DjangoFilterBackend):
                 names.add(backend.search_param)
             if issubclass(backend, filters.OrderingFilter):
                 names.add(backend.ordering_param)
-        paginator = getattr(view, "paginator", None)
-        for attr in ("page_query_param", "page_size_query_param", "limit_query_param", "offset_query_param"):
-            if getattr(paginator, attr, None):
-                names.add(getattr(paginator, attr))
-        return names
+        return names | pagination_parameters(view)
 
 
 class StrictOrderingFilter(filters.OrderingFilter):

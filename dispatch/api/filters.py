@@ -7,7 +7,7 @@ from django.db.models import Q
 
 from dispatch.commands import POWER_TARGET
 from dispatch.models import DispatchJob, DispatchTask
-from fleets.models import Fleet, Plant
+from fleets.models import Fleet, Plant, Vendor
 from vendors.base import CommandKind
 from vpp.api_fields import ObjectIdFilter, ZonedDateTimeFilter
 from vpp.permissions import organization_of
@@ -59,7 +59,7 @@ class DispatchTaskFilter(django_filters.FilterSet):
     )
     plant = ObjectIdFilter(queryset=_plants, help_text="One of your plants")
     plant_code = django_filters.CharFilter(field_name="plant__plant_code")
-    vendor = django_filters.CharFilter(field_name="vendor_account__vendor")
+    vendor = django_filters.ChoiceFilter(field_name="vendor_account__vendor", choices=Vendor.choices)
 
     class Meta:
         model = DispatchTask

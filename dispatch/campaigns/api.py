@@ -26,6 +26,7 @@ from dispatch.campaigns.services import (
 from fleets.models import Fleet
 from vendors.base import CommandKind
 from vpp.api_fields import FieldAliasesMixin, ObjectIdFilter, StrictPrimaryKeyRelatedField
+from vpp.filters import pagination_parameters, refuse_unknown_query_parameters
 from vpp.permissions import CanOperate, organization_of
 
 COMMANDS = [k.value for k in CommandKind]
@@ -174,6 +175,7 @@ class CampaignViewSet(
     @extend_schema(responses=CampaignRunSerializer(many=True))
     @action(detail=True, methods=["get"])
     def runs(self, request, pk=None):
+        refuse_unknown_query_parameters(request, pagination_parameters(self))
         campaign = self.get_object()
         runs = CampaignRun.objects.filter(campaign=campaign).select_related("job").order_by("-scheduled_at")
         page = self.paginate_queryset(runs)
@@ -192,11 +194,7 @@ class CampaignViewSet(
     def preview(self, request, pk=None):
         from dispatch.campaigns.selectors import campaign_next_runs
 
-        unknown = sorted(set(request.query_params) - {"count"})
-        if unknown:
-            raise ValidationError(
-                {name: ["Unknown query parameter; this endpoint takes: count."] for name in unknown}
-            )
+        refuse_unknown_query_parameters(request, {"count"})
         text = request.query_params.get("count", "5")
         if not text.isascii() or not text.isdigit() or len(text) > 3:
             raise ValidationError({"count": ["must be a whole number"]})

@@ -17,6 +17,7 @@ from fleets import selectors, services
 from fleets.api import serializers as s
 from fleets.api.filters import EnrolmentFilter, PlantFilter, VendorAccountFilter
 from vpp.errors import DomainError
+from vpp.filters import pagination_parameters, refuse_unknown_query_parameters
 from vpp.permissions import CanAdminister, CanOperate, organization_of
 
 ERROR = OpenApiResponse(description="Error: {error, detail, fields: {field: [{code, message}]}}")
@@ -220,6 +221,7 @@ class FleetViewSet(_OrganizationScoped, viewsets.ModelViewSet):
     )
     @action(detail=True, methods=["get"], filter_backends=[], serializer_class=s.PlantSerializer)
     def plants(self, request, pk=None):
+        refuse_unknown_query_parameters(request, pagination_parameters(self))
         fleet = self.get_object()
         plants = selectors.plant_list(organization=self.organization).filter(
             pk__in=selectors.fleet_plants(fleet).values("pk")

@@ -132,3 +132,17 @@ def test_campaigns_filter_by_command_and_by_its_old_name(bob_api, acme):
         assert bob_api.get(f"/api/v1/campaigns?{name}=charge_discharge").json()["count"] == 1
         assert bob_api.get(f"/api/v1/campaigns?{name}=dod").json()["count"] == 0
         assert _error(bob_api.get(f"/api/v1/campaigns?{name}=teleport"), name) == ["invalid_choice"]
+
+
+@pytest.mark.django_db
+def test_paged_detail_lists_take_only_their_page_parameters(bob_api, acme):
+    for url in (f"/api/v1/fleets/{acme['fleet'].pk}/plants", f"/api/v1/campaigns/{acme['campaign'].pk}/runs"):
+        assert bob_api.get(f"{url}?page_size=1").status_code == 200
+        assert _error(bob_api.get(f"{url}?state=active"), "state") == ["unknown_parameter"]
+
+
+@pytest.mark.django_db
+def test_the_task_vendor_filter_takes_a_vendor(bob_api, acme):
+    tasks = f"/api/v1/dispatches/{acme['job'].pk}/tasks"
+    assert bob_api.get(f"{tasks}?vendor=huawei").json()["count"] == 2
+    assert _error(bob_api.get(f"{tasks}?vendor=hauwei"), "vendor") == ["invalid_choice"]
