@@ -17,6 +17,7 @@ import re
 from collections.abc import Mapping
 
 import django_filters
+from django import forms
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -155,9 +156,18 @@ def check_id_text(value: str) -> int:
     return int(value)
 
 
+def _given(value) -> bool:
+    """False when the parameter is absent; an empty one (?fleet=) is refused, not read as "no filter"."""
+    if value is None:
+        return False
+    if value == "":
+        raise DjangoValidationError("Give a value, or leave the parameter out.", code="empty")
+    return True
+
+
 class _OrganizationObjectFormField(django_filters.fields.ModelChoiceField):
     def to_python(self, value):
-        if value in self.empty_values:
+        if not _given(value):
             return None
         check_id_text(value)
         return super().to_python(value)
@@ -173,6 +183,8 @@ class ObjectIdFilter(django_filters.ModelChoiceFilter):
 
 class _ZonedIsoDateTimeFormField(django_filters.fields.IsoDateTimeField):
     def to_python(self, value):
+        if not _given(value):
+            return None
         if isinstance(value, str):
             try:
                 parsed = parse_datetime(value.strip())
@@ -187,6 +199,23 @@ class ZonedDateTimeFilter(django_filters.IsoDateTimeFilter):
     """?created_after=2026-05-01T00:00:00Z: ISO 8601 with its zone."""
 
     field_class = _ZonedIsoDateTimeFormField
+
+
+class _BooleanFormField(forms.Field):
+    widget = forms.TextInput  # the raw text: Django's NullBooleanSelect reads anything else as "no filter"
+
+    def to_python(self, value):
+        if not _given(value):
+            return None
+        if value not in ("true", "false"):
+            raise DjangoValidationError("Use true or false.", code="invalid")
+        return value == "true"
+
+
+class BooleanFilter(django_filters.BooleanFilter):
+    """?enabled=true|false, nothing else (django-filter's reads ?enabled=null or =yes as no filter at all)."""
+
+    field_class = _BooleanFormField
 
 
 # --- one vocabulary: old field names kept as aliases -----------------------------------------------------

@@ -25,7 +25,7 @@ from dispatch.campaigns.services import (
 )
 from fleets.models import Fleet
 from vendors.base import CommandKind
-from vpp.api_fields import FieldAliasesMixin, ObjectIdFilter, StrictPrimaryKeyRelatedField
+from vpp.api_fields import BooleanFilter, FieldAliasesMixin, ObjectIdFilter, StrictPrimaryKeyRelatedField
 from vpp.filters import pagination_parameters, refuse_unknown_query_parameters
 from vpp.permissions import CanOperate, organization_of
 
@@ -112,7 +112,7 @@ def _fleets(request):
 
 
 class CampaignFilter(django_filters.FilterSet):
-    enabled = django_filters.BooleanFilter()
+    enabled = BooleanFilter()
     fleet = ObjectIdFilter(queryset=_fleets, help_text="One of your fleets")
     command = django_filters.MultipleChoiceFilter(
         field_name="command_kind", choices=[(c, c) for c in COMMANDS], help_text="Repeat for several"

@@ -7,7 +7,7 @@ import django_filters
 
 from fleets.models import Enrolment, Fleet, Plant, Vendor, VendorAccount
 from fleets.selectors import fleet_plants
-from vpp.api_fields import ObjectIdFilter
+from vpp.api_fields import BooleanFilter, ObjectIdFilter
 from vpp.permissions import organization_of
 
 
@@ -52,7 +52,7 @@ class EnrolmentFilter(django_filters.FilterSet):
 
 class VendorAccountFilter(django_filters.FilterSet):
     vendor = django_filters.ChoiceFilter(choices=Vendor.choices)
-    enabled = django_filters.BooleanFilter()
+    enabled = BooleanFilter()
 
     class Meta:
         model = VendorAccount

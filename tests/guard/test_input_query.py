@@ -146,3 +146,24 @@ def test_the_task_vendor_filter_takes_a_vendor(bob_api, acme):
     tasks = f"/api/v1/dispatches/{acme['job'].pk}/tasks"
     assert bob_api.get(f"{tasks}?vendor=huawei").json()["count"] == 2
     assert _error(bob_api.get(f"{tasks}?vendor=hauwei"), "vendor") == ["invalid_choice"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("query", "name"),
+    [
+        ("/api/v1/campaigns?enabled=null", "enabled"),
+        ("/api/v1/vendor-accounts?enabled=yes", "enabled"),
+        ("/api/v1/campaigns?enabled=", "enabled"),
+        ("/api/v1/dispatches?created_before=", "created_before"),
+        ("/api/v1/plants?fleet=", "fleet"),
+    ],
+)
+def test_a_typed_filter_takes_a_value_of_its_type_not_an_empty_or_null_one(bob_api, acme, query, name):
+    assert _error(bob_api.get(query), name)
+
+
+@pytest.mark.django_db
+def test_boolean_filters_take_true_and_false(bob_api, acme):
+    assert bob_api.get("/api/v1/campaigns?enabled=true").json()["count"] == 1
+    assert bob_api.get("/api/v1/campaigns?enabled=false").json()["count"] == 0

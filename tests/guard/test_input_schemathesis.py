@@ -18,6 +18,7 @@ from django.db import close_old_connections
 from hypothesis import strategies as st
 from schemathesis.checks import (
     content_type_conformance,
+    negative_data_rejection,
     not_a_server_error,
     response_schema_conformance,
     status_code_conformance,
@@ -43,8 +44,14 @@ from tests.factories import (
 from vpp.wsgi import application
 
 OURS, THEIRS = 7_000_001, 7_000_002  # every kind of object exists with these ids: ours and another's
-CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
-MAX_EXAMPLES = 8
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_schema_conformance,
+    negative_data_rejection,
+]
+MAX_EXAMPLES = 6
 
 
 @schemathesis.hook
