@@ -6,8 +6,6 @@
 - Numbers are finite JSON numbers: Python's JSON parser reads 1e400 as infinity, which PostgreSQL's jsonb
   refuses (and which would switch any bound off).
 - Datetimes carry a zone (`Z` or `+02:00`): a naive time is not silently read as UTC.
-- A lone UTF-16 surrogate ("\\ud800") is no character: it cannot be stored or encoded, so it is found
-  before anything (the idempotency fingerprint, a query) touches the value.
 """
 
 from __future__ import annotations
@@ -105,44 +103,6 @@ class ZonedDateTimeField(serializers.DateTimeField):
         if timezone.is_naive(value):
             self.fail("timezone_required")
         return super().enforce_timezone(value)
-
-
-def lone_surrogate_path(data, path: str = "") -> str | None:
-    """The dotted path of the first string (key or value) holding a lone surrogate, else None."""
-    if isinstance(data, str):
-        return (path or "non_field_errors") if _has_surrogate(data) else None
-    if isinstance(data, Mapping):
-        for key, value in data.items():
-            name = f"{path}.{key}" if path else str(key)
-            if isinstance(key, str) and _has_surrogate(key):
-                return path or "non_field_errors"
-            found = lone_surrogate_path(value, name)
-            if found:
-                return found
-    elif isinstance(data, list | tuple):
-        for i, value in enumerate(data):
-            found = lone_surrogate_path(value, f"{path}.{i}" if path else str(i))
-            if found:
-                return found
-    return None
-
-
-def _has_surrogate(text: str) -> bool:
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return True
-    return False
-
-
-def refuse_lone_surrogates(data) -> None:
-    """400 naming the field when a string of the body cannot be UTF-8 (a lone surrogate)."""
-    path = lone_surrogate_path(data)
-    if path:
-        raise ValidationError(
-            {path: ["Text must be valid Unicode: a lone surrogate such as \\ud800 is not a character."]},
-            code="invalid_unicode",
-        )
 
 
 # --- ids in query strings (django-filter) ----------------------------------------------------------------

@@ -49,7 +49,6 @@ from dispatch.powertargets.services import (
     power_target_create,
     power_target_plan,
 )
-from vpp.api_fields import refuse_lone_surrogates
 from vpp.errors import DomainError
 from vpp.parsers import JSONParser
 from vpp.permissions import CanOperate, organization_of
@@ -102,8 +101,8 @@ DELIVERY_SCHEMA = inline_serializer(
 
 
 def request_fingerprint(body) -> str:
-    """Never raises for a parsed JSON body: a lone surrogate (refused as a 400 before this runs anyway)
-    still encodes with surrogatepass, and every valid body keeps the fingerprint it always had."""
+    """Never raises for a parsed JSON body: a lone surrogate (vpp.parsers refuses it as a 400 before this
+    runs) would still encode with surrogatepass, and every valid body keeps the fingerprint it always had."""
     canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()
 
@@ -197,7 +196,6 @@ class DispatchJobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     def create(self, request, *args, **kwargs):
         organization = organization_of(request.user)
         key = _idempotency_key(request)
-        refuse_lone_surrogates(request.data)  # a 400 naming the field, before anything hashes or stores it
         fingerprint = request_fingerprint(request.data)
         dry_run = isinstance(request.data, dict) and request.data.get("dry_run") is True
         if key is not None and not dry_run:  # a dry run writes nothing, so it replays nothing either

@@ -302,7 +302,7 @@ CASES = [
         DISPATCHES,
         lambda t: json.dumps(dispatch(t))[:-1] + ', "on_conflict": "\\ud800"}',
         "on_conflict",
-        "invalid_unicode",
+        "lone_surrogate",
     ),  # noqa: E501
     # --- POST/PATCH /campaigns
     (
