@@ -37,6 +37,7 @@ from vendors.base import (
     SetDod,
     StorageSet,
 )
+from vpp.api_fields import StrictFloatField  # a finite JSON number (1e400 is infinity: refused)
 
 INT32_MAX = 2**31 - 1  # Huawei's Integer parameters are Java ints
 
@@ -44,26 +45,15 @@ INT32_MAX = 2**31 - 1  # Huawei's Integer parameters are Java ints
 # --- strict fields ---------------------------------------------------------------------------------------
 
 
-class StrictFloatField(serializers.FloatField):
-    """A JSON number: refuses strings and booleans (float(True) would be 1.0)."""
-
-    default_error_messages = {"invalid": "A number is required."}
-
-    def to_internal_value(self, data):
-        if isinstance(data, bool) or not isinstance(data, int | float):
-            self.fail("invalid")
-        return super().to_internal_value(data)
-
-
 class StrictIntegerField(serializers.IntegerField):
-    """A JSON integer (5 or 5.0); refuses strings, booleans and fractions."""
+    """A JSON integer (5 or 5.0); refuses strings, booleans, fractions and infinities."""
 
     default_error_messages = {"invalid": "An integer is required."}
 
     def to_internal_value(self, data):
         if isinstance(data, bool) or not isinstance(data, int | float):
             self.fail("invalid")
-        if isinstance(data, float) and not data.is_integer():
+        if isinstance(data, float) and not data.is_integer():  # inf and nan are not integers either
             self.fail("invalid")
         return super().to_internal_value(int(data))
 

@@ -165,7 +165,7 @@ def _organization_plant_ids(organization: Organization, plant_ids: Iterable[int]
     unknown = [pk for pk in wanted if pk not in found]
     if unknown:
         shown = ", ".join(str(pk) for pk in unknown[:10]) + (" ..." if len(unknown) > 10 else "")
-        raise DomainError("does_not_exist", f"Unknown plant ids: {shown}.", field="plant_ids")
+        raise DomainError("does_not_exist", f"Unknown plant ids: {shown}.", field="plants")
     return wanted
 
 

@@ -145,10 +145,11 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["vpp.permissions.IsOrganizationMember"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Strict: an unknown query parameter or ordering term is a 400 naming it (vpp/filters.py).
     "DEFAULT_FILTER_BACKENDS": [
-        "django_filters.rest_framework.DjangoFilterBackend",
-        "rest_framework.filters.SearchFilter",
-        "rest_framework.filters.OrderingFilter",
+        "vpp.filters.StrictFilterBackend",
+        "vpp.filters.StrictSearchFilter",
+        "vpp.filters.StrictOrderingFilter",
     ],
     "DEFAULT_PAGINATION_CLASS": "vpp.pagination.Pagination",
     "PAGE_SIZE": 50,
@@ -163,6 +164,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     # No badge from the public validator: the docs page loads nothing from another host.
     "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
+    # Every operation documents the errors it can answer, in the error shape (vpp/schema.py).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "vpp.schema.add_error_responses",
+    ],
 }
 
 # API guard rails (issue 10): roles on every view (vpp/permissions.py; a view that names none lets viewers

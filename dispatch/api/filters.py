@@ -7,7 +7,18 @@ from django.db.models import Q
 
 from dispatch.commands import POWER_TARGET
 from dispatch.models import DispatchJob, DispatchTask
+from fleets.models import Fleet, Plant, Vendor
 from vendors.base import CommandKind
+from vpp.api_fields import ObjectIdFilter, ZonedDateTimeFilter
+from vpp.permissions import organization_of
+
+
+def _fleets(request):
+    return Fleet.objects.filter(organization=organization_of(request.user) if request else None)
+
+
+def _plants(request):
+    return Plant.objects.filter(organization=organization_of(request.user) if request else None)
 
 
 class DispatchJobFilter(django_filters.FilterSet):
@@ -19,15 +30,18 @@ class DispatchJobFilter(django_filters.FilterSet):
         method="filter_command",
         help_text="The command as asked: power_target jobs are not listed as charge_discharge",
     )
-    fleet = django_filters.NumberFilter(field_name="fleet_id")
-    created = django_filters.IsoDateTimeFromToRangeFilter(
-        field_name="created_at", help_text="created_after / created_before (ISO 8601)"
+    fleet = ObjectIdFilter(queryset=_fleets, help_text="One of your fleets")
+    created_after = ZonedDateTimeFilter(
+        field_name="created_at", lookup_expr="gte", help_text="ISO 8601 with its zone"
+    )
+    created_before = ZonedDateTimeFilter(
+        field_name="created_at", lookup_expr="lte", help_text="ISO 8601 with its zone"
     )
     created_by = django_filters.CharFilter(field_name="created_by__username", help_text="Username")
 
     class Meta:
         model = DispatchJob
-        fields = ["state", "command", "fleet", "created", "created_by"]
+        fields = ["state", "command", "fleet", "created_after", "created_before", "created_by"]
 
     def filter_command(self, queryset, name, values):
         if not values:
@@ -43,9 +57,9 @@ class DispatchTaskFilter(django_filters.FilterSet):
     state = django_filters.MultipleChoiceFilter(
         choices=DispatchTask.State.choices, help_text="Repeat for several"
     )
-    plant = django_filters.NumberFilter(field_name="plant_id")
+    plant = ObjectIdFilter(queryset=_plants, help_text="One of your plants")
     plant_code = django_filters.CharFilter(field_name="plant__plant_code")
-    vendor = django_filters.CharFilter(field_name="vendor_account__vendor")
+    vendor = django_filters.ChoiceFilter(field_name="vendor_account__vendor", choices=Vendor.choices)
 
     class Meta:
         model = DispatchTask

@@ -3,34 +3,30 @@
 The create body is validated here in full before anything is written: the command's params by
 `dispatch.commands` (errors name `params.<field>`), the targets against the caller's organisation (a fleet or
 plant of another organisation is answered exactly like one that does not exist: 400 naming `fleet` or
-`plants`, which leaks nothing), and the time window.
+`plants`, which leaks nothing), and the time window: times carry their zone, `start_at` may be at most
+START_AT_GRACE_S in the past (a clock a little behind, a request a little slow), `deadline` is in the future.
 """
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.core.exceptions import ObjectDoesNotExist
 from django.utils import timezone
+from drf_spectacular.extensions import OpenApiSerializerExtension
 from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema_field
 from rest_framework import serializers
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import ErrorDetail, ValidationError
 
 from dispatch import commands
 from dispatch.models import DispatchJob, DispatchTask
 from fleets.models import Fleet, Plant
 from vendors.base import CommandKind
+from vpp.api_fields import IdField, IdListField, ZonedDateTimeField
+from vpp.schema import ErrorSerializer  # noqa: F401 - the error shape, documented on every operation
 
 MAX_PLANTS_PER_REQUEST = 10_000
-
-
-class ErrorSerializer(serializers.Serializer):
-    """Every error answer (vpp.errors): which field broke which rule."""
-
-    error = serializers.CharField()
-    detail = serializers.CharField()
-    fields = serializers.DictField(
-        child=serializers.ListField(child=serializers.DictField(child=serializers.CharField())),
-        help_text='{"params.target_soc_pct": [{"code": "max_value", "message": "..."}]}',
-    )
+START_AT_GRACE_S = 60  # how far in the past start_at may be (README, Dispatching)
 
 
 def _variants_help(variants: dict) -> str:
@@ -52,6 +48,27 @@ class GrowattSetterParams(serializers.Serializer):
     )
 
 
+class StrictParamsSchema(OpenApiSerializerExtension):
+    """Each command's params take only their own keys (dispatch.commands refuses unknown ones), so the schema
+    says additionalProperties: false, and a body matches exactly one DispatchParams variant."""
+
+    target_class = "dispatch.commands.ParamsSerializer"
+    match_subclasses = True
+
+    def map_serializer(self, auto_schema, direction):
+        return {**auto_schema._map_basic_serializer(self.target, direction), "additionalProperties": False}
+
+
+class GrowattSetterParamsSchema(OpenApiSerializerExtension):
+    """A raw Growatt setter's params name their parameter type (storage_set) or id (inverter_set)."""
+
+    target_class = "dispatch.api.serializers.GrowattSetterParams"
+
+    def map_serializer(self, auto_schema, direction):
+        schema = auto_schema._map_basic_serializer(self.target, direction)
+        return {**schema, "oneOf": [{"required": ["param_type"]}, {"required": ["param_id"]}]}
+
+
 PARAMS_SCHEMA = PolymorphicProxySerializer(
     component_name="DispatchParams",
     serializers=[*commands.PARAMS.values(), commands.PowerTargetParams, GrowattSetterParams],
@@ -61,26 +78,36 @@ PARAMS_SCHEMA = PolymorphicProxySerializer(
 
 @extend_schema_field(PARAMS_SCHEMA)
 class ParamsField(serializers.JSONField):
-    """The command's parameters; which keys depends on `command` (see dispatch.commands)."""
+    """The command's parameters; which keys depends on `command` (see dispatch.commands).
+
+    Taken as parsed: dispatch.commands checks every value, so a bad one (1e400, which the JSON parser reads
+    as infinity) is reported against `params.<field>`, not against `params` as a whole (DRF's JSONField
+    would refuse the whole object as "not valid JSON")."""
+
+    def to_internal_value(self, data):
+        return data
 
 
 class DispatchCreateSerializer(serializers.Serializer):
     command = serializers.ChoiceField(choices=[*(k.value for k in CommandKind), commands.POWER_TARGET])
     params = ParamsField(required=False, default=dict)
-    fleet = serializers.IntegerField(required=False, allow_null=True, min_value=1)
-    plants = serializers.ListField(
-        child=serializers.IntegerField(min_value=1),
+    fleet = IdField(required=False, allow_null=True)
+    plants = IdListField(
         required=False,
         allow_null=True,
         allow_empty=False,
         max_length=MAX_PLANTS_PER_REQUEST,
         help_text=f"Plant ids (at most {MAX_PLANTS_PER_REQUEST:,}); give either plants or fleet.",
     )
-    start_at = serializers.DateTimeField(
-        required=False, allow_null=True, help_text="Send not before this time"
+    start_at = ZonedDateTimeField(
+        required=False,
+        allow_null=True,
+        help_text=f"Send not before this time (ISO 8601 with its zone; at most {START_AT_GRACE_S} s ago)",
     )
-    deadline = serializers.DateTimeField(
-        required=False, allow_null=True, help_text="Tasks not completed by then time out"
+    deadline = ZonedDateTimeField(
+        required=False,
+        allow_null=True,
+        help_text="Tasks not completed by then time out (ISO 8601 with its zone; in the future)",
     )
     on_conflict = serializers.ChoiceField(
         choices=DispatchJob.OnConflict.choices,
@@ -144,8 +171,17 @@ class DispatchCreateSerializer(serializers.Serializer):
 
         now = timezone.now()
         start_at, deadline = data.get("start_at"), data.get("deadline")
+        if start_at is not None and start_at < now - timedelta(seconds=START_AT_GRACE_S):
+            errors["start_at"] = [
+                ErrorDetail(
+                    f"Must not be more than {START_AT_GRACE_S} s in the past; leave it out to send now.",
+                    code="in_the_past",
+                )
+            ]
         if deadline is not None and deadline <= max(now, start_at or now):
-            errors["deadline"] = ["Must be in the future and after start_at."]
+            errors["deadline"] = [
+                ErrorDetail("Must be in the future and after start_at.", code="invalid_range")
+            ]
 
         try:
             data["params"], data["command_obj"] = commands.validate_command(

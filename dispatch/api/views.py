@@ -101,8 +101,10 @@ DELIVERY_SCHEMA = inline_serializer(
 
 
 def request_fingerprint(body) -> str:
+    """Never raises for a parsed JSON body: a lone surrogate (vpp.parsers refuses it as a 400 before this
+    runs) would still encode with surrogatepass, and every valid body keeps the fingerprint it always had."""
     canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(canonical.encode()).hexdigest()
+    return hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def _idempotency_key(request) -> str | None:

@@ -1,15 +1,21 @@
-"""REST API for campaigns: CRUD, pause/resume, run history and a preview of the next run times."""
+"""REST API for campaigns: CRUD, pause/resume, run history and a preview of the next run times.
+
+Field names follow POST /dispatches: `command` (the model's command_kind; `command_kind` is still accepted
+as its old name, and answered, deprecated), `params` checked by dispatch.commands field by field.
+"""
 
 from __future__ import annotations
 
+import django_filters
 from django.db import transaction
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
+from dispatch.api.serializers import ParamsField
 from dispatch.campaigns.models import Campaign, CampaignRun
 from dispatch.campaigns.services import (
     campaign_check,
@@ -18,11 +24,29 @@ from dispatch.campaigns.services import (
     campaign_update,
 )
 from fleets.models import Fleet
+from vendors.base import CommandKind
+from vpp.api_fields import BooleanFilter, FieldAliasesMixin, ObjectIdFilter, StrictPrimaryKeyRelatedField
+from vpp.filters import pagination_parameters, refuse_unknown_query_parameters
 from vpp.permissions import CanOperate, organization_of
 
+COMMANDS = [k.value for k in CommandKind]
 
-class CampaignSerializer(serializers.ModelSerializer):
-    fleet = serializers.PrimaryKeyRelatedField(queryset=Fleet.objects.none())
+
+@extend_schema_serializer(deprecate_fields=["command_kind"])
+class CampaignSerializer(FieldAliasesMixin, serializers.ModelSerializer):
+    """A campaign: `command` and `params` as on POST /dispatches (`command_kind` is command's old name)."""
+
+    aliases = {"command_kind": "command"}
+    required_aliased = ("command",)
+
+    fleet = StrictPrimaryKeyRelatedField(queryset=Fleet.objects.none())
+    command = serializers.ChoiceField(choices=COMMANDS, source="command_kind", required=False)
+    command_kind = serializers.ChoiceField(
+        choices=COMMANDS, required=False, help_text="Deprecated: the old name of command"
+    )
+    params = ParamsField(required=False, default=dict)
+    # A method, not source="created_by.username": DRF skips a sourced default on partial updates (PATCH).
+    created_by = serializers.SerializerMethodField(help_text="Username")
     next_runs = serializers.SerializerMethodField(help_text="The next five run times (UTC)")
 
     class Meta:
@@ -31,6 +55,7 @@ class CampaignSerializer(serializers.ModelSerializer):
             "id",
             "name",
             "fleet",
+            "command",
             "command_kind",
             "params",
             "recurrence_kind",
@@ -43,6 +68,7 @@ class CampaignSerializer(serializers.ModelSerializer):
             "missed_grace_min",
             "next_run_at",
             "next_runs",
+            "created_by",
             "created_at",
             "updated_at",
         ]
@@ -54,6 +80,9 @@ class CampaignSerializer(serializers.ModelSerializer):
         # Another organisation's fleet is simply "not found": its existence is not leaked.
         self.fields["fleet"].queryset = Fleet.objects.filter(organization=org)
 
+    def get_created_by(self, campaign: Campaign) -> str | None:
+        return campaign.created_by.username if campaign.created_by else None
+
     def get_next_runs(self, campaign: Campaign) -> list[str]:
         from dispatch.campaigns.selectors import campaign_next_runs
 
@@ -64,17 +93,37 @@ class CampaignSerializer(serializers.ModelSerializer):
         merged.update(data)
         params, errors = campaign_check(merged)
         if errors:
-            raise ValidationError(errors)
+            # The API's name for the model's command_kind (the admin keeps the model's names).
+            raise ValidationError({("command" if k == "command_kind" else k): v for k, v in errors.items()})
         data["params"] = params
         return data
 
 
 class CampaignRunSerializer(serializers.ModelSerializer):
-    job_state = serializers.CharField(source="job.state", default=None, read_only=True)
+    job_state = serializers.CharField(source="job.state", default=None, read_only=True, allow_null=True)
 
     class Meta:
         model = CampaignRun
         fields = ["id", "scheduled_at", "state", "job", "job_state", "started_at", "reason"]
+
+
+def _fleets(request):
+    return Fleet.objects.filter(organization=organization_of(request.user) if request else None)
+
+
+class CampaignFilter(django_filters.FilterSet):
+    enabled = BooleanFilter()
+    fleet = ObjectIdFilter(queryset=_fleets, help_text="One of your fleets")
+    command = django_filters.MultipleChoiceFilter(
+        field_name="command_kind", choices=[(c, c) for c in COMMANDS], help_text="Repeat for several"
+    )
+    command_kind = django_filters.MultipleChoiceFilter(
+        choices=[(c, c) for c in COMMANDS], help_text="Deprecated: the old name of command"
+    )
+
+    class Meta:
+        model = Campaign
+        fields = ["enabled", "fleet", "command", "command_kind"]
 
 
 class CampaignViewSet(
@@ -87,12 +136,14 @@ class CampaignViewSet(
 ):
     permission_classes = [CanOperate]  # viewers read; operators and admins create, change, pause, delete
     serializer_class = CampaignSerializer
-    filterset_fields = ["enabled", "fleet", "command_kind"]
+    filterset_class = CampaignFilter
     search_fields = ["name"]
     ordering_fields = ["name", "next_run_at", "created_at"]
 
     def get_queryset(self):
-        return Campaign.objects.filter(organization=organization_of(self.request.user)).order_by("name")
+        organization = organization_of(self.request.user)
+        campaigns = Campaign.objects.filter(organization=organization).select_related("created_by")
+        return campaigns.order_by("name")
 
     def get_serializer_context(self):
         return {**super().get_serializer_context(), "organization": organization_of(self.request.user)}
@@ -124,6 +175,7 @@ class CampaignViewSet(
     @extend_schema(responses=CampaignRunSerializer(many=True))
     @action(detail=True, methods=["get"])
     def runs(self, request, pk=None):
+        refuse_unknown_query_parameters(request, pagination_parameters(self))
         campaign = self.get_object()
         runs = CampaignRun.objects.filter(campaign=campaign).select_related("job").order_by("-scheduled_at")
         page = self.paginate_queryset(runs)
@@ -142,10 +194,11 @@ class CampaignViewSet(
     def preview(self, request, pk=None):
         from dispatch.campaigns.selectors import campaign_next_runs
 
-        try:
-            count = int(request.query_params.get("count", 5))
-        except ValueError:
-            raise ValidationError({"count": ["must be a whole number"]}) from None
+        refuse_unknown_query_parameters(request, {"count"})
+        text = request.query_params.get("count", "5")
+        if not text.isascii() or not text.isdigit() or len(text) > 3:
+            raise ValidationError({"count": ["must be a whole number"]})
+        count = int(text)
         if not 1 <= count <= 50:
             raise ValidationError({"count": ["must be between 1 and 50"]})
         campaign = get_object_or_404(self.get_queryset(), pk=pk)

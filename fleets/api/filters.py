@@ -4,11 +4,10 @@ so another organisation's id is refused like one that does not exist."""
 from __future__ import annotations
 
 import django_filters
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema_field
 
 from fleets.models import Enrolment, Fleet, Plant, Vendor, VendorAccount
 from fleets.selectors import fleet_plants
+from vpp.api_fields import BooleanFilter, ObjectIdFilter
 from vpp.permissions import organization_of
 
 
@@ -18,11 +17,6 @@ def _accounts(request):
 
 def _fleets(request):
     return Fleet.objects.filter(organization=organization_of(request.user)) if request else None
-
-
-@extend_schema_field(OpenApiTypes.INT)
-class ObjectIdFilter(django_filters.ModelChoiceFilter):
-    """An object id, among the caller's organisation's objects."""
 
 
 class PlantFilter(django_filters.FilterSet):
@@ -58,7 +52,7 @@ class EnrolmentFilter(django_filters.FilterSet):
 
 class VendorAccountFilter(django_filters.FilterSet):
     vendor = django_filters.ChoiceFilter(choices=Vendor.choices)
-    enabled = django_filters.BooleanFilter()
+    enabled = BooleanFilter()
 
     class Meta:
         model = VendorAccount

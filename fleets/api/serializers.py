@@ -3,13 +3,13 @@ rule broken). Writes go through fleets.services; nothing here saves."""
 
 from __future__ import annotations
 
+import math
 import re
 from zoneinfo import available_timezones
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import RegexValidator
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
 from fleets import selectors
@@ -25,6 +25,13 @@ from fleets.models import (
     vendor_base_url_check,
 )
 from vendors import health
+from vpp.api_fields import (
+    FieldAliasesMixin,
+    IdListField,
+    StrictFloatField,
+    StrictPrimaryKeyRelatedField,
+    ZonedDateTimeField,
+)
 from vpp.permissions import organization_of
 
 _TIMEZONES = frozenset(available_timezones())
@@ -56,8 +63,7 @@ def _organization(serializer: serializers.Serializer):
     return organization_of(request.user) if request else None
 
 
-@extend_schema_field(OpenApiTypes.INT)
-class OrganizationAccounts(serializers.PrimaryKeyRelatedField):
+class OrganizationAccounts(StrictPrimaryKeyRelatedField):
     """A vendor account of the caller's organisation; any other id is "does_not_exist" (no leak)."""
 
     default_error_messages = {
@@ -196,13 +202,14 @@ class VendorAccountSerializer(serializers.ModelSerializer):
                     and rule[0] >= 1
                     and isinstance(rule[1], int | float)
                     and not isinstance(rule[1], bool)
+                    and math.isfinite(rule[1])
                     and rule[1] > 0
                     for rule in rules
                 )
             )
             if not ok:
                 raise serializers.ValidationError(
-                    f"{endpoint}: expected a list of [limit >= 1, window_s > 0] pairs.", code="invalid"
+                    f"{endpoint}: expected a list of [limit >= 1, finite window_s > 0] pairs.", code="invalid"
                 )
         return value
 
@@ -331,11 +338,18 @@ class TelemetrySerializer(serializers.Serializer):
 
 
 class TelemetryQuerySerializer(serializers.Serializer):
-    """?from=&to= (ISO 8601): at most 31 days; by default the last 24 hours."""
+    """?from=&to= (ISO 8601 with the zone): at most 31 days; by default the last 24 hours. Any other query
+    parameter is refused (as on the list endpoints)."""
 
     MAX_DAYS = 31
-    from_ = serializers.DateTimeField(required=False)
-    to = serializers.DateTimeField(required=False)
+    from_ = ZonedDateTimeField(required=False)
+    to = ZonedDateTimeField(required=False)
+
+    def to_internal_value(self, data):
+        _refuse_unknown(
+            data, self.fields, "Unknown query parameter; this endpoint takes: from, to.", "unknown_parameter"
+        )
+        return super().to_internal_value(data)
 
     def get_fields(self):
         fields = super().get_fields()
@@ -389,8 +403,8 @@ class FleetFilterSerializer(serializers.Serializer):
         allow_blank=True,
         help_text="IANA name, e.g. Europe/Berlin",
     )
-    battery_usable_kwh_min = serializers.FloatField(min_value=0, required=False, allow_null=True)
-    battery_usable_kwh_max = serializers.FloatField(min_value=0, required=False, allow_null=True)
+    battery_usable_kwh_min = StrictFloatField(min_value=0, required=False, allow_null=True)
+    battery_usable_kwh_max = StrictFloatField(min_value=0, required=False, allow_null=True)
 
     def validate_timezone(self, value):
         if value and value not in _TIMEZONES:
@@ -428,12 +442,25 @@ class FleetFilterSerializer(serializers.Serializer):
         return criteria  # Fleet.filter_criteria is already the API's shape
 
 
-class PlantIdsField(serializers.ListField):
-    child = serializers.IntegerField(min_value=1)
-    max_length = 10_000
+MAX_FLEET_PLANTS_PER_REQUEST = 10_000
 
 
-class FleetSerializer(serializers.Serializer):
+def _plant_ids(**kwargs) -> IdListField:
+    return IdListField(max_length=MAX_FLEET_PLANTS_PER_REQUEST, **kwargs)
+
+
+def _plants_alias(attrs):
+    if "plant_ids" in attrs:  # the old name (FieldAliasesMixin refused both at once)
+        attrs["plants"] = attrs.pop("plant_ids")
+    return attrs
+
+
+@extend_schema_serializer(deprecate_fields=["plant_ids"])
+class FleetSerializer(FieldAliasesMixin, serializers.Serializer):
+    """`plants` as on POST /dispatches; `plant_ids`, its old name, is still accepted."""
+
+    aliases = {"plant_ids": "plants"}
+
     id = serializers.IntegerField(read_only=True)
     name = serializers.CharField(max_length=200)
     description = serializers.CharField(required=False, allow_blank=True, max_length=5000)
@@ -444,20 +471,33 @@ class FleetSerializer(serializers.Serializer):
         help_text="Dynamic membership: null (default) for hand-picked plants only; an object adds every "
         "plant matching all its set criteria ({} = every plant).",
     )
-    plant_ids = PlantIdsField(
+    plants = _plant_ids(
         write_only=True,
         required=False,
-        max_length=10_000,
-        help_text="Hand-picked plants (replaces the hand-picked set on update)",
+        help_text="Hand-picked plant ids (replaces the hand-picked set on update)",
     )
+    plant_ids = _plant_ids(write_only=True, required=False, help_text="Deprecated: the old name of plants")
     plant_count = serializers.IntegerField(read_only=True, help_text="Active plants in the fleet now")
     manual_plant_count = serializers.IntegerField(read_only=True, help_text="Hand-picked plants")
     created_at = serializers.DateTimeField(read_only=True)
     updated_at = serializers.DateTimeField(read_only=True)
 
+    def validate(self, attrs):
+        return _plants_alias(attrs)
 
-class FleetPlantsSerializer(serializers.Serializer):
-    plant_ids = PlantIdsField(min_length=1)
+
+@extend_schema_serializer(deprecate_fields=["plant_ids"])
+class FleetPlantsSerializer(FieldAliasesMixin, serializers.Serializer):
+    """`plants` (1 to 10,000 ids); `plant_ids`, its old name, is still accepted."""
+
+    aliases = {"plant_ids": "plants"}
+    required_aliased = ("plants",)
+
+    plants = _plant_ids(min_length=1, required=False, help_text="Plant ids")
+    plant_ids = _plant_ids(min_length=1, required=False, help_text="Deprecated: the old name of plants")
+
+    def validate(self, attrs):
+        return _plants_alias(attrs)
 
 
 # --- enrolments ----------------------------------------------------------------------------------------
@@ -586,8 +626,12 @@ class EnrolmentItemSerializer(serializers.ModelSerializer):
     username = serializers.CharField(source="owner_username")
     email = serializers.CharField(source="owner_email")
     phone = serializers.CharField(source="owner_phone")
-    plant = serializers.PrimaryKeyRelatedField(read_only=True)
-    plant_code = serializers.CharField(source="plant.plant_code", default=None, read_only=True)
+    plant = serializers.PrimaryKeyRelatedField(
+        read_only=True, allow_null=True, help_text="Null until it succeeds"
+    )
+    plant_code = serializers.CharField(
+        source="plant.plant_code", default=None, read_only=True, allow_null=True
+    )
 
     class Meta:
         model = EnrolmentItem
@@ -607,9 +651,19 @@ class EnrolmentItemSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+@extend_schema_serializer(deprecate_fields=["requested_by"])
 class EnrolmentSerializer(serializers.ModelSerializer):
     vendor_account = AccountSummarySerializer(read_only=True)
-    requested_by = serializers.CharField(source="requested_by.username", default=None, read_only=True)
+    created_by = serializers.CharField(
+        source="requested_by.username", default=None, read_only=True, allow_null=True, help_text="Username"
+    )
+    requested_by = serializers.CharField(
+        source="requested_by.username",
+        default=None,
+        read_only=True,
+        allow_null=True,
+        help_text="Deprecated: the old name of created_by",
+    )
     item_count = serializers.IntegerField(read_only=True)
     succeeded_count = serializers.IntegerField(read_only=True)
     failed_count = serializers.IntegerField(read_only=True)
@@ -622,6 +676,7 @@ class EnrolmentSerializer(serializers.ModelSerializer):
             "vendor_account",
             "method",
             "state",
+            "created_by",
             "requested_by",
             "item_count",
             "succeeded_count",

@@ -4,6 +4,8 @@ is simply not found (404)."""
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 from django.db import transaction
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
@@ -14,10 +16,23 @@ from rest_framework.response import Response
 from fleets import selectors, services
 from fleets.api import serializers as s
 from fleets.api.filters import EnrolmentFilter, PlantFilter, VendorAccountFilter
+from vpp.errors import DomainError
+from vpp.filters import pagination_parameters, refuse_unknown_query_parameters
 from vpp.permissions import CanAdminister, CanOperate, organization_of
 
 ERROR = OpenApiResponse(description="Error: {error, detail, fields: {field: [{code, message}]}}")
 NOT_FOUND = OpenApiResponse(description="Not found (or another organization's)")
+
+
+@contextmanager
+def _plants_named_as_sent(request):
+    """A service error on `plants` names the field as the client spelt it (`plant_ids`, the old name, too)."""
+    try:
+        yield
+    except DomainError as exc:
+        if exc.field == "plants" and isinstance(request.data, dict) and "plant_ids" in request.data:
+            exc.field = "plant_ids"
+        raise
 
 
 class _OrganizationScoped:
@@ -139,13 +154,14 @@ class FleetViewSet(_OrganizationScoped, viewsets.ModelViewSet):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        fleet = services.fleet_create(
-            organization=self.organization,
-            name=data["name"],
-            description=data.get("description", ""),
-            criteria=data.get("filter_criteria"),
-            plant_ids=data.get("plant_ids", []),
-        )
+        with _plants_named_as_sent(request):
+            fleet = services.fleet_create(
+                organization=self.organization,
+                name=data["name"],
+                description=data.get("description", ""),
+                criteria=data.get("filter_criteria"),
+                plant_ids=data.get("plants", []),
+            )
         return self._answer(fleet, status.HTTP_201_CREATED)
 
     def update(self, request, *args, **kwargs):
@@ -154,7 +170,9 @@ class FleetViewSet(_OrganizationScoped, viewsets.ModelViewSet):
         serializer = self.get_serializer(fleet, data=request.data, partial=partial)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        changes = {key: data[key] for key in ("name", "description", "plant_ids") if key in data}
+        changes = {key: data[key] for key in ("name", "description") if key in data}
+        if "plants" in data:
+            changes["plant_ids"] = data["plants"]
         if "filter_criteria" in data:
             changes["criteria"] = data["filter_criteria"]
         elif not partial:
@@ -162,7 +180,8 @@ class FleetViewSet(_OrganizationScoped, viewsets.ModelViewSet):
         if not partial:
             changes.setdefault("description", "")
             changes.setdefault("plant_ids", [])
-        services.fleet_update(fleet=fleet, **changes)
+        with _plants_named_as_sent(request):
+            services.fleet_update(fleet=fleet, **changes)
         return self._answer(fleet)
 
     def perform_destroy(self, instance):
@@ -178,7 +197,8 @@ class FleetViewSet(_OrganizationScoped, viewsets.ModelViewSet):
         fleet = self.get_object()
         serializer = s.FleetPlantsSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        services.fleet_plants_add(fleet=fleet, plant_ids=serializer.validated_data["plant_ids"])
+        with _plants_named_as_sent(request):
+            services.fleet_plants_add(fleet=fleet, plant_ids=serializer.validated_data["plants"])
         return self._answer(fleet)
 
     @extend_schema(
@@ -191,7 +211,8 @@ class FleetViewSet(_OrganizationScoped, viewsets.ModelViewSet):
         fleet = self.get_object()
         serializer = s.FleetPlantsSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        services.fleet_plants_remove(fleet=fleet, plant_ids=serializer.validated_data["plant_ids"])
+        with _plants_named_as_sent(request):
+            services.fleet_plants_remove(fleet=fleet, plant_ids=serializer.validated_data["plants"])
         return self._answer(fleet)
 
     @extend_schema(
@@ -200,6 +221,7 @@ class FleetViewSet(_OrganizationScoped, viewsets.ModelViewSet):
     )
     @action(detail=True, methods=["get"], filter_backends=[], serializer_class=s.PlantSerializer)
     def plants(self, request, pk=None):
+        refuse_unknown_query_parameters(request, pagination_parameters(self))
         fleet = self.get_object()
         plants = selectors.plant_list(organization=self.organization).filter(
             pk__in=selectors.fleet_plants(fleet).values("pk")
