@@ -15,7 +15,10 @@ from django.db.models.functions import Coalesce, Floor, TruncHour
 from django.db.models.functions.datetime import ExtractMinute
 from django.utils import timezone
 
+from dispatch.commands import POWER_TARGET
 from dispatch.models import DispatchJob, DispatchTask
+from dispatch.powertargets.delivery import power_target_delivery
+from dispatch.powertargets.models import PowerTarget
 from dispatch.selectors import dispatch_job_summary
 from fleets import selectors as fleets_selectors
 from fleets.models import Organization, Plant, PlantTelemetry, VendorAccount, VendorCall
@@ -216,11 +219,12 @@ def dispatch_progress(*, job: DispatchJob, now: datetime | None = None) -> dict:
         )[:MAX_FAILURES_LISTED]
     ]
     eta = _eta(job, summary, now)
+    target = PowerTarget.objects.filter(job=job).first()
     return {
         "id": job.pk,
         "state": job.state,
         "is_open": job.is_open,
-        "command": job.command_kind,
+        "command": POWER_TARGET if target is not None else job.command_kind,
         "params": job.params,
         "created_at": job.created_at.isoformat(),
         "finished_at": job.finished_at.isoformat() if job.finished_at else None,
@@ -236,7 +240,15 @@ def dispatch_progress(*, job: DispatchJob, now: datetime | None = None) -> dict:
         "failures": failures,
         "failure_count": sum(summary["counts"][s] for s in FAILED_STATES),
         "timeline": _timeline(job, now),
+        # A power target: target, planned, measured and baseline kW per 5-minute interval and the
+        # delivery summary, as GET /api/v1/dispatches/{id}/delivery answers them (the same function).
+        "delivery": power_target_delivery(target=target, now=now) if target is not None else None,
     }
+
+
+def power_target_jobs(*, job_ids: list[int]) -> set[int]:
+    """Which of these jobs are power targets (a charge/discharge job with a PowerTarget beside it)."""
+    return set(PowerTarget.objects.filter(job_id__in=job_ids).values_list("job_id", flat=True))
 
 
 # --- plants -----------------------------------------------------------------------------------------------

@@ -24,7 +24,9 @@ from console import selectors
 from console.access import member_required, operator_required
 from console.forms import LABELS, VARIANTS, CommandForm, command_kinds
 from dispatch import services
+from dispatch.commands import POWER_TARGET
 from dispatch.models import DispatchJob, DispatchTask
+from dispatch.powertargets.models import PowerTarget
 from dispatch.selectors import dispatch_job_list, dispatch_job_summaries
 from fleets.adapters import adapter_for
 from fleets.models import Plant, Vendor
@@ -33,6 +35,7 @@ from vendors.base import CommandKind
 from vpp.errors import DomainError
 
 CHART_HOURS = 24  # the fleet and plant charts' span
+POWER_TARGET_LABEL = "Fleet power target"
 
 
 @require_GET
@@ -73,8 +76,11 @@ def overview(request):
 def _jobs_with_summaries(jobs):
     jobs = list(jobs)
     summaries = dispatch_job_summaries(job_ids=[job.pk for job in jobs])
+    power_targets = selectors.power_target_jobs(job_ids=[job.pk for job in jobs])
     for job in jobs:
         job.summary = summaries[job.pk]
+        # A power target is stored as a charge/discharge job: say what was asked.
+        job.command_label = POWER_TARGET if job.pk in power_targets else job.command_kind
         terminal = sum(job.summary["counts"][s] for s in DispatchTask.TERMINAL_STATES)
         job.progress_pct = round(100 * terminal / job.summary["total"]) if job.summary["total"] else 100
     return jobs
@@ -104,10 +110,17 @@ def _job(request, pk: int) -> DispatchJob:
 @member_required
 def dispatch_detail(request, pk: int):
     job = _job(request, pk)
+    target = PowerTarget.objects.filter(job=job).first()
     return render(
         request,
         "console/dispatch_detail.html",
-        {"job": job, "progress": selectors.dispatch_progress(job=job), "label": LABELS.get(job.command_kind)},
+        {
+            "job": job,
+            "progress": selectors.dispatch_progress(job=job),
+            # A power target is a charge/discharge job underneath: its label and parameters are the target's.
+            "label": POWER_TARGET_LABEL if target is not None else LABELS.get(job.command_kind),
+            "target": target,
+        },
     )
 
 

@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from dispatch.models import DispatchJob, DispatchTask
 from fleets.models import PlantTelemetry, VendorCall
+from tests.console.conftest import make_power_target
 from tests.dispatch.engine.world import add_growatt, add_huawei
 from tests.plugins.browser import chromium_page, screenshot_dir, wait_true
 
@@ -214,4 +215,53 @@ def test_live_dispatch_page_follows_a_real_dispatch_and_loads_nothing_from_anoth
     assert any(
         "/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js" in url for url in requests
     )
+    assert console_errors == []
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_a_power_target_page_draws_target_planned_measured_and_baseline_power(
+    live_server, acme, org, bob, tmp_path
+):
+    # A power target half way through its window, from factories and telemetry rows (no dispatch needed).
+    target = make_power_target(org=org, fleet=acme["fleet"], plants=acme["plants"][:3], user=bob)
+    base = live_server.url
+    with chromium_page() as browser:
+        page = browser.page
+        page.set_default_timeout(60_000)
+        page.goto(f"{base}/console/dispatches/{target.job_id}/")
+        page.fill("#id_username", "bob")
+        page.fill("#id_password", PASSWORD)
+        page.click("#login-form button[type=submit]")
+        page.wait_for_url(re.compile(rf".*/console/dispatches/{target.job_id}/$"))
+        # Drawn from the page's data, then redrawn by the poll.
+        wait_true(
+            page,
+            "Number(document.getElementById('power-chart').dataset.updates) >= 2",
+            what="the power chart drawn and redrawn by the poll",
+        )
+        datasets = page.evaluate(
+            "() => Chart.getChart('power-chart').data.datasets.map(d => [d.label, d.data.length])"
+        )
+        measured = page.evaluate(
+            "() => Chart.getChart('power-chart').data.datasets.find(d => d.key === 'measured_kw')"
+            ".data.slice(0, 6).map(p => p.y)"
+        )
+        outcome = page.inner_text("#delivery-outcome")
+        energy = page.inner_text("#delivery-energy")
+        plants = page.inner_text("#delivery-plants")
+        params = page.inner_text("#power-target-params")
+        _save(page, tmp_path, "console-power-target")
+        off_loopback = browser.off_loopback()
+        requests = list(browser.requests)
+        console_errors = list(browser.console_errors)
+
+    # Four lines, each a point per interval so far (six over, one under way) and one at the last one's end.
+    assert datasets == [["target", 8], ["planned", 8], ["measured", 8], ["baseline", 8]]
+    assert measured == [15.0] * 6
+    assert outcome == "delivering" and energy == "7.5 of 15 kWh"
+    assert plants.startswith("3 of 3")
+    assert params.startswith("Discharge 15 kW in total for 60 min")
+    assert any(f"/console/dispatches/{target.job_id}/progress.json" in url for url in requests)
+    assert off_loopback == []
     assert console_errors == []

@@ -38,6 +38,7 @@
     zone: body.dataset.tz || "UTC",
     colors: {
       completed: "#2e8b57", with_vendor: "#3b7dd8", waiting: "#b8c2cc", ended_otherwise: "#d9534f",
+      target: "#d9534f", planned: "#e0a020", measured: "#3b7dd8", baseline: "#8a8f98",
       power: "#3b7dd8", energy: "#e0a020", soc: "#2e8b57", pv: "#f0b400", load: "#8a63d2",
       states: { active: "#2e8b57", disabled: "#b8c2cc", removed: "#d9534f" },
     },

@@ -21,6 +21,55 @@ VPP.ready(() => {
     options: { scales: { y: { stacked: true, beginAtZero: true, ticks: { precision: 0 }, title: { display: true, text: "tasks" } } } },
   });
 
+  // A power target: target, planned, measured and baseline kW per 5-minute interval (our delivery data).
+  const powerCanvas = document.getElementById("power-chart");
+  const powerSeries = [
+    ["target_kw", "target", VPP.colors.target],
+    ["planned_kw", "planned", VPP.colors.planned],
+    ["measured_kw", "measured", VPP.colors.measured],
+    ["baseline_kw", "baseline", VPP.colors.baseline],
+  ];
+  const powerChart = powerCanvas && new Chart(powerCanvas, {
+    type: "line",
+    data: {
+      datasets: powerSeries.map(([key, label, color]) => ({
+        label, key, data: [], stepped: "before", pointRadius: 2, spanGaps: false,
+        borderColor: color, backgroundColor: color, borderWidth: key === "measured_kw" ? 3 : 2,
+        borderDash: { target_kw: [8, 4], baseline_kw: [3, 3] }[key],
+      })),
+    },
+    options: { scales: { y: { beginAtZero: true, title: { display: true, text: "kW" } } } },
+  });
+
+  function renderDelivery(d) {
+    if (!powerChart || !d) return;
+    // Each interval's mean power is drawn as a step over its 5 minutes: a point at its start holding its
+    // value until the next, and one at the last interval's end.
+    const start = Date.parse(d.window_start);
+    const last = d.intervals[d.intervals.length - 1];
+    powerChart.data.datasets.forEach((ds) => {
+      ds.data = d.intervals.map((i) => ({ x: Date.parse(i.start), y: i[ds.key] }));
+      if (last) ds.data.push({ x: Date.parse(last.end), y: last[ds.key] });
+    });
+    powerChart.options.scales.x = VPP.timeAxis(undefined, start, Date.parse(d.window_end));
+    powerChart.update();
+    powerCanvas.dataset.updates = String(Number(powerCanvas.dataset.updates || 0) + 1);
+    powerCanvas.dataset.intervals = String(d.intervals.length);
+    const s = d.summary;
+    const pct = s.delivery_ratio === null ? "—" : `${(100 * s.delivery_ratio).toFixed(1)} %`;
+    document.getElementById("delivery-energy").textContent = `${s.delivered_kwh} of ${s.target_kwh} kWh`;
+    document.getElementById("delivery-ratio").textContent = pct;
+    document.getElementById("delivery-ramp").textContent =
+      s.ramp_minutes === null ? "not within 5 % yet" : `${s.ramp_minutes} min to within 5 %`;
+    document.getElementById("delivery-plants").textContent =
+      `${s.plants_confirmed} of ${s.plants} (accepted ${s.plants_accepted}, finished ${s.plants_finished})`;
+    const o = d.outcome;
+    let outcome = o.state.replace(/_/g, " ");
+    if (o.state === "partially_delivered") outcome += `: ${o.shortfall_kw} kW short, ${o.plants_behind} plants behind`;
+    document.getElementById("delivery-outcome").textContent = outcome;
+    root.dataset.delivery = o.state;
+  }
+
   function cell(text) {
     const td = document.createElement("td");
     td.textContent = text === null || text === undefined ? "" : String(text);
@@ -74,6 +123,7 @@ VPP.ready(() => {
     chart.update();
     canvas.dataset.updates = String(Number(canvas.dataset.updates || 0) + 1);
     canvas.dataset.points = String(p.timeline.length);
+    renderDelivery(p.delivery);
     root.dataset.state = p.state;
     const cancel = document.getElementById("cancel-form");
     if (cancel && !p.is_open) cancel.hidden = true; // nothing left to cancel
@@ -85,7 +135,7 @@ VPP.ready(() => {
       if (answer.ok) {
         const p = await answer.json();
         render(p);
-        if (!p.is_open) return; // finished: nothing will change any more
+        if (!stillChanging(p)) return; // finished: nothing will change any more
       }
     } catch (err) {
       console.warn("progress poll failed", err);
@@ -93,7 +143,10 @@ VPP.ready(() => {
     window.setTimeout(poll, pollMs);
   }
 
+  // A power target's window can outlast its job (the vendors run the commands on): follow it to its end.
+  const stillChanging = (p) => p.is_open || (p.delivery && p.delivery.outcome.state === "delivering");
+
   const initial = VPP.data("progress-data");
   render(initial);
-  if (initial.is_open) window.setTimeout(poll, pollMs);
+  if (stillChanging(initial)) window.setTimeout(poll, pollMs);
 });
