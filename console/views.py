@@ -86,6 +86,14 @@ def _jobs_with_summaries(jobs):
     return jobs
 
 
+def _tasks_with_labels(tasks):
+    tasks = list(tasks)
+    power_targets = selectors.power_target_jobs(job_ids=[task.job_id for task in tasks])
+    for task in tasks:
+        task.job.command_label = POWER_TARGET if task.job_id in power_targets else task.job.command_kind
+    return tasks
+
+
 @require_GET
 @member_required
 def dispatch_list(request):
@@ -259,7 +267,7 @@ def plant_detail(request, pk: int):
         {
             "plant": plant,
             "fleets": plant_fleets(plant=plant),
-            "tasks": selectors.plant_dispatch_history(plant=plant),
+            "tasks": _tasks_with_labels(selectors.plant_dispatch_history(plant=plant)),
             "series": {
                 "series": selectors.plant_telemetry_series(plant=plant, hours=CHART_HOURS, now=now),
                 "since": now - timedelta(hours=CHART_HOURS),

@@ -53,6 +53,8 @@ def test_the_page_shows_the_targets_parameters_not_a_charge_discharge(power_targ
     assert 'id="power-chart"' in page
     listing = client.get("/console/dispatches/").content.decode()
     assert "power_target · discharge 15.0 kW" in listing
+    plant = client.get(f"/console/plants/{power_target.plants.first().plant_id}/").content.decode()
+    assert "power_target · discharge" in plant
 
 
 def test_a_job_without_a_power_target_has_no_delivery_or_power_chart(acme, org, alice):
