@@ -59,6 +59,39 @@ def _record_call(account_pk: int, record: CallRecord) -> None:
         log.exception("could not record vendor call %s", record.endpoint)
 
 
+def health_written(store, key: str, record) -> None:
+    """vendors.health listener: announce the account's health status once per change, across processes.
+
+    The winner of the conditional update of `health_status` (from the status it read to the new one)
+    emits the event; a process that lost the race, or wrote the same status again, emits nothing. Runs in
+    the vendor call path: one small read, and only on a change an update and the hook; failures logged."""
+    vendor, _, pk = key.partition(":")
+    if not pk.isdigit():
+        return  # not one of our accounts' keys (account_key)
+    try:
+        current = record.status
+        previous = (
+            VendorAccount.objects.filter(pk=int(pk), vendor=vendor)
+            .values_list("health_status", flat=True)
+            .first()
+        )
+        if previous is None or previous == current:
+            return
+        won = (
+            VendorAccount.objects.filter(pk=int(pk), health_status=previous).update(health_status=current)
+            == 1
+        )
+        if won:
+            from webhooks import hooks
+
+            account = VendorAccount.objects.get(pk=int(pk))
+            hooks.vendor_account_health_changed(
+                account=account, previous=previous, current=current, detail=record.last_error or ""
+            )
+    except Exception:  # never break the vendor call that wrote the record
+        log.exception("could not announce the health change of %s", key)
+
+
 def account_config(account: VendorAccount) -> AccountConfig:
     overrides = {
         endpoint: [(int(limit), float(window)) for limit, window in rules]

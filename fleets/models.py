@@ -87,6 +87,9 @@ class VendorAccount(models.Model):
     telemetry_next_at = models.DateTimeField(
         null=True, blank=True, editable=False, help_text="No realtime KPI call before this (rate limited)"
     )
+    # The last health status (vendors.health) announced as `vendor_account.health_changed`: a conditional
+    # update of it decides which process announces a change, so each change is announced once.
+    health_status = models.CharField(max_length=32, default="ok", editable=False)
 
     class Meta:
         constraints = [

@@ -22,12 +22,16 @@ No Django here. ``store`` is a ``vendors.state.StateStore``; ``account_key`` is 
 from __future__ import annotations
 
 import json
+import logging
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
 from vendors.state import StateStore
+
+log = logging.getLogger(__name__)
 
 OK = "ok"
 CREDENTIALS_REFUSED = "credentials_refused"
@@ -41,6 +45,8 @@ UNHEALTHY = frozenset({CREDENTIALS_REFUSED, LOCKED, BLOCKED, ERROR})  # rate lim
 RECORD_TTL_S = 400 * 24 * 3600.0  # kept until reset or overwritten: a refusal must not expire by itself
 SUCCESS_WRITE_EVERY_S = 30.0  # an ok account's last_success_at is refreshed at most this often per process
 ERROR_CHARS = 500
+
+_listeners: list[Callable[[StateStore, str, AccountHealth], None]] = []
 
 _last_success_write: dict[
     tuple[int, str, str], float
@@ -136,9 +142,26 @@ def health_read(store: StateStore, account_key: str) -> AccountHealth:
         return AccountHealth()
 
 
+def health_listen(listener: Callable[[StateStore, str, AccountHealth], None]) -> None:
+    """Call ``listener(store, account_key, record)`` after every write of a record (and with a fresh ``ok``
+    record after a reset), in the writing process. Its failures are logged, never raised: the vendor call
+    that wrote the record goes on (fleets uses this to emit ``vendor_account.health_changed``)."""
+    if listener not in _listeners:
+        _listeners.append(listener)
+
+
+def _notify(store: StateStore, account_key: str, health: AccountHealth) -> None:
+    for listener in list(_listeners):
+        try:
+            listener(store, account_key, health)
+        except Exception:
+            log.exception("health listener failed for %s", account_key)
+
+
 def _write(store: StateStore, account_key: str, health: AccountHealth) -> AccountHealth:
     store.set(_name(account_key), json.dumps(asdict(health)), ttl_s=RECORD_TTL_S)
     _last_success_write.pop((id(store), store.prefix, account_key), None)
+    _notify(store, account_key, health)
     return health
 
 
@@ -217,3 +240,4 @@ def health_reset(store: StateStore, account_key: str) -> None:
     """An operator's reset: forget every refusal, lock and error; the next call may log in again."""
     store.delete(_name(account_key))
     _last_success_write.pop((id(store), store.prefix, account_key), None)
+    _notify(store, account_key, AccountHealth())

@@ -8,5 +8,6 @@ EVENT_TYPES: dict[str, str] = {
     "job.finished": "A dispatch job ended (completed, partially_completed, failed, cancelled, timed_out)",
     "task.failed": "A plant's task failed or the vendor rejected it (`state` says which), with the vendor's "
     "code and message",
-    "vendor_account.health_changed": "A vendor account's health changed (e.g. ok -> degraded)",
+    "vendor_account.health_changed": "A vendor account's health status changed (ok, credentials_refused, "
+    "locked, rate_limited, blocked, error), once per change, with the previous one",
 }

@@ -144,7 +144,8 @@ def tasks_failed(tasks) -> None:
 
 @_never_raises
 def vendor_account_health_changed(*, account, previous: str, current: str, detail: str = "") -> None:
-    """For the vendor account health check (vendors/health.py, issue 14) to call when a state changes."""
+    """A vendor account's health status changed (vendors/health.py); fleets.adapters.health_written calls
+    this once per change, from the process that won the conditional update of `health_status`."""
     if previous == current:
         return
     webhook_event_emit(
