@@ -106,3 +106,15 @@ def test_the_admin_shows_the_health_and_resets_it(client, alice, refused):
     )
 
     assert health.health_read(shared_state_store(), account_key(refused)).status == "ok"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_growatt_token_the_vendor_refuses_shows_in_the_api(growatt_enrol_sim, org, alice_api):
+    """The Growatt adapter writes its health record where the API reads it (the shared prefix)."""
+    from fleets.discovery import vendor_account_sync
+    from tests.plugins.fleet_sims import vendor_account_on
+
+    account = vendor_account_on(growatt_enrol_sim, org, secret="not-the-token")
+    assert vendor_account_sync(account_id=account.pk).error
+    body = alice_api.get(f"/api/v1/vendor-accounts/{account.pk}").json()["health"]
+    assert body["status"] == "credentials_refused" and body["last_error"]

@@ -40,6 +40,7 @@ from vendors import health
 from vendors.base import AccountConfig, CallObserver, CallRecord, PlantTarget
 from vendors.errors import AuthFailed, RateLimited, TransientError, VendorRejected
 from vendors.ratelimit import GROWATT_LIMITS, RateLimitTimeout, effective_limits, rate_key
+from vendors.sessions import DEFAULT_PREFIX
 from vendors.state import LockTimeout, state_store_from_url
 
 from . import commands as cmd
@@ -141,6 +142,9 @@ class GrowattCalls:
         # Latest readings too, for the minutes in which Growatt refuses to send the same data again.
         self._state = state_store_from_url(state_url, prefix="")  # keys carry "growatt-adapter:<account>"
         self._prefix = f"growatt-adapter:{account.key}"
+        # The account's health record lives where every reader of it looks (fleets.adapters, the API, the
+        # reset action): under the shared prefix, like the Huawei adapter's, not under this adapter's keys.
+        self._health_store = state_store_from_url(state_url, prefix=DEFAULT_PREFIX)
         speed = account.clock_speed if account.clock_speed > 0 else 1.0
         self.day_s = DAY_S / speed  # the vendor's day in our seconds
         self._hour_s = 3600.0 / speed
@@ -148,6 +152,7 @@ class GrowattCalls:
 
     def close(self) -> None:
         self._client.close()
+        self._health_store.close()
         self._state.close()
 
     # --- steps: one setting each, exactly once ------------------------------------------------------------
@@ -336,13 +341,13 @@ class GrowattCalls:
                 raw = self._state.get(key)
                 times = [t for t in (json.loads(raw) if raw else []) if t > now - self.day_s]
                 if len(times) >= limit:
-                    health.health_budget(self._state, self.account.key, left_today=0)
+                    health.health_budget(self._health_store, self.account.key, left_today=0)
                     return max(times[0] + self.day_s - now, 0.001)
                 times.append(now)
                 self._state.set(key, json.dumps(times), ttl_s=self.day_s)
         except LockTimeout as exc:
             raise RateLimited(f"{endpoint}: budget lock busy", retry_after_s=1.0) from exc
-        health.health_budget(self._state, self.account.key, left_today=limit - len(times))
+        health.health_budget(self._health_store, self.account.key, left_today=limit - len(times))
         return 0.0
 
     def budget_left(self, endpoint: str) -> int | None:
@@ -382,21 +387,24 @@ class GrowattCalls:
             until = now + hours * self._hour_s
             self._state.set(self._key("blocked"), repr(until), ttl_s=until - now + 60.0)
             message = f"{endpoint}: {answer.error_code} {answer.error_msg}"
-            health.health_blocked(self._state, key, until=until, message=message)
+            health.health_blocked(self._health_store, key, until=until, message=message)
             log.warning("Growatt account %s blocked for %.0f h: %s", key, hours, message)
             raise AccountBlocked(message, retry_after_s=until - now, vendor_said=True)
         if is_repeat_refusal(answer):
             until = now + self.repeat_window_s
             health.health_rate_limited(
-                self._state, key, until=until, message=f"{endpoint}: {answer.error_code} {answer.error_msg}"
+                self._health_store,
+                key,
+                until=until,
+                message=f"{endpoint}: {answer.error_code} {answer.error_msg}",
             )
         elif answer.ok:
             if now - self._last_success_note >= HEALTH_SUCCESS_EVERY_S:
                 self._last_success_note = now
-                health.health_success(self._state, key)
+                health.health_success(self._health_store, key)
         else:
             message = f"{endpoint}: {answer.error_code} {answer.error_msg}"
-            health.health_error(self._state, key, message=message)
+            health.health_error(self._health_store, key, message=message)
 
     def _acquire(self, endpoint: str, params: Mapping[str, str], *, wait_s: float | None = None) -> None:
         rules = self._limits.get(endpoint, ())
@@ -430,10 +438,10 @@ class GrowattCalls:
         try:
             answer = self._client.call(method, endpoint, params, on_attempt=recorder, budget_s=budget_s)
         except AuthFailed as exc:  # 10011: the token is wrong or withdrawn (Growatt 5); a person must act
-            health.health_refused(self._state, self.account.key, message=str(exc))
+            health.health_refused(self._health_store, self.account.key, message=str(exc))
             raise
         except (BadAnswer, TransientError) as exc:
-            health.health_error(self._state, self.account.key, message=str(exc))
+            health.health_error(self._health_store, self.account.key, message=str(exc))
             raise
         self._judge(endpoint, answer)
         return answer
