@@ -7,13 +7,13 @@ from datetime import timedelta
 
 import pytest
 import time_machine
-from django.utils import timezone
 
 from dispatch.models import DispatchTask
 from dispatch.powertargets.models import PowerTarget
-from fleets.models import PlantTelemetry, Vendor
+from fleets.models import PlantTelemetry
 from tests.dispatch.api.conftest import make_job
-from tests.factories import FleetFactory, PlantFactory, VendorAccountFactory
+from tests.dispatch.powertargets.conftest import discharge_target_on_ten_plants
+from tests.factories import PlantFactory, VendorAccountFactory
 
 URL = "/api/v1/dispatches"
 
@@ -21,23 +21,7 @@ URL = "/api/v1/dispatches"
 @pytest.fixture
 def job(org, bob_api):
     """20 kW of discharge for 30 minutes from 10 Huawei plants of 5 kW: four are enough."""
-    account = VendorAccountFactory(organization=org, vendor=Vendor.HUAWEI)
-    now = timezone.now()
-    plants = [
-        PlantFactory(vendor_account=account, soc_pct=80.0, battery_power_w=0.0, telemetry_at=now)
-        for _ in range(10)
-    ]
-    fleet = FleetFactory(organization=org)
-    fleet.plants.set(plants)
-    body = {
-        "command": "power_target",
-        "fleet": fleet.pk,
-        "start_at": (now + timedelta(minutes=10)).isoformat(),
-        "params": {"direction": "discharge", "power_kw": 20, "duration_min": 30, "soc_floor_pct": 20},
-    }
-    response = bob_api.post(URL, body, format="json")
-    assert response.status_code == 201, response.content
-    return PowerTarget.objects.get(job_id=response.json()["id"])
+    return discharge_target_on_ten_plants(bob_api, org, start_in_min=10, duration_min=30)
 
 
 def readings(target: PowerTarget, powers_w: dict[int, float], *, baseline_w: float = -200.0) -> None:

@@ -11,32 +11,14 @@ from dispatch.engine.codec import command_from_json
 from dispatch.models import DispatchJob, DispatchTask, VendorRequest
 from dispatch.powertargets.models import PowerTarget, PowerTargetPlant
 from dispatch.powertargets.reallocate import MAX_ROUNDS, power_target_reallocate, power_targets_due
-from fleets.models import PlantTelemetry, Vendor
-from tests.factories import FleetFactory, PlantFactory, VendorAccountFactory
-
-URL = "/api/v1/dispatches"
+from fleets.models import PlantTelemetry
+from tests.dispatch.powertargets.conftest import discharge_target_on_ten_plants
 
 
 @pytest.fixture
 def target(org, bob_api):
     """20 kW of discharge for 60 minutes from 10 Huawei plants of 5 kW: four take part, six in reserve."""
-    account = VendorAccountFactory(organization=org, vendor=Vendor.HUAWEI)
-    now = timezone.now()
-    plants = [
-        PlantFactory(vendor_account=account, soc_pct=80.0, battery_power_w=0.0, telemetry_at=now)
-        for _ in range(10)
-    ]
-    fleet = FleetFactory(organization=org)
-    fleet.plants.set(plants)
-    body = {
-        "command": "power_target",
-        "fleet": fleet.pk,
-        "start_at": (now + timedelta(minutes=5)).isoformat(),
-        "params": {"direction": "discharge", "power_kw": 20, "duration_min": 60, "soc_floor_pct": 20},
-    }
-    response = bob_api.post(URL, body, format="json")
-    assert response.status_code == 201, response.content
-    target = PowerTarget.objects.get(job_id=response.json()["id"])
+    target = discharge_target_on_ten_plants(bob_api, org, start_in_min=5, duration_min=60)
     # The vendor took every command at the window's start; three plants give 5 kW, one only 1 kW.
     DispatchTask.objects.filter(job_id=target.job_id).update(
         state=DispatchTask.State.IN_PROGRESS, sent_at=target.window_start
