@@ -45,22 +45,32 @@ def setup_django(db_name: str, redis_url: str, **env: str) -> None:
 
 
 class Engine:
-    """`workers` celery workers (prefork, `concurrency` each) and one beat, as separate processes."""
+    """`workers` celery workers (prefork, `concurrency` each) on `queues`, and one beat unless `beat` is
+    False (a second group of workers, e.g. for the "sync" queue, must not start a second beat)."""
 
     def __init__(
-        self, logdir: Path, workers: int, concurrency: int, env: dict[str, str] | None = None
+        self,
+        logdir: Path,
+        workers: int,
+        concurrency: int,
+        env: dict[str, str] | None = None,
+        *,
+        queues: str = "default,dispatch,poll",
+        beat: bool = True,
+        name: str = "bench",
     ) -> None:
         self.env = {**os.environ, **(env or {})}
         self.procs: list[subprocess.Popen] = []
         base = [sys.executable, "-m", "celery", "-A", "vpp"]
         for n in range(workers):
-            cmd = [*base, "worker", "-n", f"bench{n}@%h", f"--concurrency={concurrency}", "--pool=prefork",
-                   "-Q", "default,dispatch,poll", "--without-gossip", "--without-mingle",
+            cmd = [*base, "worker", "-n", f"{name}{n}@%h", f"--concurrency={concurrency}", "--pool=prefork",
+                   "-Q", queues, "--without-gossip", "--without-mingle",
                    "--loglevel=WARNING"]  # fmt: skip
-            self.procs.append(self._start(cmd, logdir / f"worker{n}.log"))
+            self.procs.append(self._start(cmd, logdir / f"{name}{n}.log"))
         self.workers = list(self.procs)
-        self.procs.append(self._start([*base, "beat", "-s", str(logdir / "beat"), "--loglevel=WARNING"],
-                                      logdir / "beat.log"))  # fmt: skip
+        if beat:
+            self.procs.append(self._start([*base, "beat", "-s", str(logdir / "beat"), "--loglevel=WARNING"],
+                                          logdir / "beat.log"))  # fmt: skip
         time.sleep(6)  # workers ready (banner, broker connection, pool forked)
 
     def _start(self, cmd: list[str], log: Path) -> subprocess.Popen:

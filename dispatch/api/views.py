@@ -40,15 +40,18 @@ from dispatch.api.serializers import (
     DispatchTaskSerializer,
     ErrorSerializer,
 )
+from dispatch.engine.codec import is_stop
 from dispatch.models import DispatchJob, DispatchTask
 from dispatch.powertargets.delivery import power_target_delivery
 from dispatch.powertargets.models import PowerTarget
 from dispatch.powertargets.services import (
     command_dry_run,
+    dry_run_conflicts,
     plan_to_json,
     power_target_create,
     power_target_plan,
 )
+from vendors.base import CommandKind
 from vpp.errors import DomainError
 from vpp.parsers import JSONParser
 from vpp.permissions import CanOperate, organization_of
@@ -240,14 +243,29 @@ class DispatchJobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
             "plant_ids": data.get("plants"),
             "start_at": data.get("start_at"),
         }
+        on_conflict = data["on_conflict"]
         if power_target:
             plan = power_target_plan(organization=organization, params=data["params"], **where)
-            return {"dry_run": True, "command": commands.POWER_TARGET, **plan_to_json(plan)}
-        return {
-            "dry_run": True,
-            "command": data["command"],
-            **command_dry_run(organization=organization, command_kind=data["command"], **where),
-        }
+            answer = plan_to_json(plan)
+            # The real dispatch checks the plants it commands: the allocated ones.
+            conflicts = dry_run_conflicts(
+                plant_ids=[a.plant_id for a in plan.allocations],
+                command_kind=CommandKind.CHARGE_DISCHARGE,
+                on_conflict=on_conflict,
+            )
+            if conflicts["effect"]:
+                answer["warnings"].append(
+                    {"code": "conflict", "message": conflicts["message"], "plants": conflicts["plants"]}
+                )
+            return {"dry_run": True, "command": commands.POWER_TARGET, **answer, "conflicts": conflicts}
+        answer = command_dry_run(organization=organization, command_kind=data["command"], **where)
+        conflicts = dry_run_conflicts(
+            plant_ids=[row["plant"] for row in (*answer["eta"], *answer["unsupported"])],
+            command_kind=data["command"],
+            on_conflict=on_conflict,
+            stop=is_stop(data["command_obj"]),
+        )
+        return {"dry_run": True, "command": data["command"], **answer, "conflicts": conflicts}
 
     @extend_schema(
         summary="Delivery of a power target: target, plan, measured and baseline power per 5-minute interval",

@@ -244,6 +244,44 @@ def power_target_create(
     return job, True
 
 
+def dry_run_conflicts(
+    *, plant_ids: list[int], command_kind: str, on_conflict: str, stop: bool = False
+) -> dict:
+    """What the real dispatch would hit on these plants, read only: their open tasks of a conflicting kind
+    (dispatch.services.CONFLICTS) and what the dispatch would do about them. `reject` answers 409 and
+    writes nothing, `replace` stops and cancels those tasks first; a stop supersedes them."""
+    from dispatch.services import MAX_LISTED_IDS, _conflicting_tasks
+
+    rows = list(
+        _conflicting_tasks(plant_ids, command_kind)
+        .order_by("plant_id", "pk")
+        .values_list("plant_id", "job_id", "pk", "state")
+    )
+    plants = sorted({plant for plant, _, _, _ in rows})
+    if stop:
+        effect = "superseded"
+        message = f"{len(plants)} plants have open tasks this stop would end."
+    elif on_conflict == DispatchJob.OnConflict.REPLACE:
+        effect = "replaced"
+        message = f"{len(plants)} plants have a conflicting task: it would be stopped and cancelled first."
+    else:
+        effect = "rejected"
+        message = (
+            f"{len(plants)} plants have a conflicting task in progress: the dispatch would be refused (409). "
+            "Send on_conflict=replace to stop and replace them."
+        )
+    return {
+        "plants": len(plants),
+        "on_conflict": on_conflict,
+        "effect": effect if plants else None,
+        "message": message if plants else "",
+        "tasks": [
+            {"plant": plant, "job": job, "task": task, "state": state}
+            for plant, job, task, state in rows[:MAX_LISTED_IDS]
+        ],
+    }
+
+
 def command_dry_run(
     *,
     organization: Organization,

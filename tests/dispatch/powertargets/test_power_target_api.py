@@ -174,3 +174,40 @@ def test_the_list_filters_power_targets_by_the_command_as_asked(org, alice, bob_
     assert [job["id"] for job in listed] == [created.json()["id"]]
     listed = bob_api.get(f"{URL}?command=charge_discharge").json()["results"]
     assert [job["id"] for job in listed] == [plain.pk]
+
+
+@pytest.mark.django_db
+def test_a_dry_run_reports_the_conflicts_the_real_dispatch_would_hit_and_writes_nothing(
+    org, alice, bob_api, north
+):
+    plan = bob_api.post(URL, {**target_body(north), "dry_run": True}, format="json").json()
+    assert plan["conflicts"]["plants"] == 0 and plan["conflicts"]["effect"] is None
+    busy = sorted(a["plant"] for a in plan["allocations"])[:3]
+    running = make_job(org, alice, list(Plant.objects.filter(pk__in=busy)), states=["accepted"])
+    before = counts()
+
+    answer = bob_api.post(URL, {**target_body(north), "dry_run": True}, format="json").json()
+    assert counts() == before
+    conflicts = answer["conflicts"]
+    assert conflicts["effect"] == "rejected" and conflicts["plants"] == 3
+    assert {(t["plant"], t["job"]) for t in conflicts["tasks"]} == {(pk, running.pk) for pk in busy}
+    assert "conflict" in [w["code"] for w in answer["warnings"]]
+    # It is what the real dispatch answers: 409 naming those plants, nothing written.
+    real = bob_api.post(URL, target_body(north), format="json")
+    assert real.status_code == 409 and counts() == before
+
+    replace = {**target_body(north), "on_conflict": "replace", "dry_run": True}
+    assert bob_api.post(URL, replace, format="json").json()["conflicts"]["effect"] == "replaced"
+    assert counts() == before
+
+
+@pytest.mark.django_db
+def test_a_plain_commands_dry_run_reports_its_conflicts(org, alice, bob_api, north):
+    plants = list(north.plants.order_by("pk")[:2])
+    make_job(org, alice, plants, command_kind="dod", params={"dod_pct": 70}, states=["accepted"])
+    make_job(org, alice, plants[:1], states=["accepted"])  # a charge does not conflict with a DoD setting
+    body = {"command": "dod", "params": {"dod_pct": 80}, "fleet": north.pk, "dry_run": True}
+    conflicts = bob_api.post(URL, body, format="json").json()["conflicts"]
+    assert conflicts["effect"] == "rejected"
+    assert sorted(t["plant"] for t in conflicts["tasks"]) == sorted(p.pk for p in plants)
+    assert bob_api.post(URL, {**body, "dry_run": False}, format="json").status_code == 409
