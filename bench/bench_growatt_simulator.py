@@ -6,6 +6,13 @@ throughput against ``GET /_sim/clock`` (the cheapest route through the same serv
 measured in alternating slices with it. A ratio near 1 means the world model costs nothing next to HTTP
 handling.
 
+Field profile (the simulator's default, FIELD_NOTES.md rows 11 and 13): the same request within 5 simulated
+minutes is answered 10012, and plant lists are limited to 10 a day per account. So every measured request
+is one the cloud would serve: each asks for a plant (or page) not asked in the current window, and when a
+window's supply runs out the simulated clock is advanced past it (``/_sim/advance``, 5 minutes; a day for
+plant lists), the advance's time left out of the rate. Each answer is checked to be ``error_code`` 0, so a
+refusal can never pass for a read.
+
 Run: ``.venv/bin/python -m bench.bench_growatt_simulator [--plants 10000] [--seconds 3]`` (under a minute).
 """
 
@@ -19,7 +26,11 @@ from collections.abc import Callable
 import httpx
 
 from vendors.growatt.simulator.control import GrowattSimControl
+from vendors.growatt.simulator.field import PLANT_LIST_PER_DAY as PLANT_LISTS_PER_DAY
 from vendors.simkit.launcher import start_simulator, stop_simulator
+
+REPEAT_WINDOW_S = 300  # FIELD_NOTES row 11: the same request within 5 minutes is refused (10012)
+DAY_S = 86_400  # row 13: plant lists, 10 a day per account
 
 
 def timed_start(plants: int) -> tuple[object, str, float]:
@@ -30,27 +41,60 @@ def timed_start(plants: int) -> tuple[object, str, float]:
     return proc, url, time.perf_counter() - t0
 
 
-def rate(seconds: float, call: Callable[[int], httpx.Response]) -> float:
-    """Sequential requests on one keep-alive connection for ``seconds``; requests per second."""
+class Window:
+    """Hands out request indexes that are distinct inside one vendor window: after ``size`` of them the
+    simulated clock is moved past the window (``advance_s``), so no request repeats inside it."""
+
+    def __init__(self, control: GrowattSimControl, size: int, advance_s: float) -> None:
+        self.control, self.size, self.advance_s = control, size, advance_s
+        self.used = 0
+        self.turn = 0
+        self.advancing_s = 0.0  # wall time spent moving the clock: not part of any rate
+
+    def next(self) -> int:
+        if self.used >= self.size:
+            t0 = time.perf_counter()
+            self.control.advance(self.advance_s)
+            self.advancing_s += time.perf_counter() - t0
+            self.used = 0
+            self.turn += 1
+        self.used += 1
+        return self.used - 1
+
+
+def served(response: httpx.Response) -> httpx.Response:
+    """A 200 with error_code 0: an answer, not a refusal (Growatt refuses with HTTP 200)."""
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body.get("error_code", 0) == 0, body
+    return response
+
+
+def rate(seconds: float, call: Callable[[], httpx.Response], windows: tuple[Window, ...]) -> float:
+    """Sequential requests on one keep-alive connection for ``seconds``; requests per second, the clock
+    advances left out."""
     n = 0
+    skipped0 = sum(w.advancing_s for w in windows)
     t0 = time.perf_counter()
     while (elapsed := time.perf_counter() - t0) < seconds:
-        response = call(n)
-        assert response.status_code == 200, response.text
+        served(call())
         n += 1
-    return n / elapsed
+    return n / max(1e-9, elapsed - (sum(w.advancing_s for w in windows) - skipped0))
 
 
 def paired(
-    seconds: float, call: Callable[[int], httpx.Response], baseline: Callable[[int], httpx.Response]
+    seconds: float,
+    call: Callable[[], httpx.Response],
+    baseline: Callable[[], httpx.Response],
+    *windows: Window,
 ) -> tuple[float, float]:
     """``(rate, baseline rate)`` measured in alternating slices, so background load on a shared machine
     hits both alike and the ratio stays meaningful."""
     slices = 6
     ours = base = 0.0
     for _ in range(slices):
-        base += rate(seconds / slices / 2, baseline)
-        ours += rate(seconds / slices / 2, call)
+        base += rate(seconds / slices / 2, baseline, ())
+        ours += rate(seconds / slices / 2, call, windows)
     return ours / slices, base / slices
 
 
@@ -70,44 +114,54 @@ def main() -> None:
         truth_s = time.perf_counter() - t0
         tokens = control.tokens()
         rng = random.Random(1)
-        picks = [rng.choice(plants) for _ in range(5000)]
+        order = list(plants)
+        rng.shuffle(order)  # plants in random order, each once per 5-minute window
         clients = {
             name: httpx.Client(base_url=url, headers={"token": token}, verify=False)
             for name, token in tokens.items()
         }
+        names = sorted(tokens)
         per_account = len(plants) // len(tokens)
+        five_minutes = Window(control, len(order), REPEAT_WINDOW_S + 1)
+        # Plant lists: 10 a day per account, accounts in turn; pages distinct inside the day.
+        lists_per_day = Window(control, PLANT_LISTS_PER_DAY * len(names), DAY_S + 1)
 
-        def pick(i: int) -> tuple[httpx.Client, dict]:
-            plant = picks[i % len(picks)]
+        def clock() -> httpx.Response:
+            return clients[names[0]].get("/_sim/clock")
+
+        def plant_of(i: int) -> tuple[httpx.Client, dict]:
+            plant = order[i]
             return clients[plant["account"]], plant
 
-        def clock(i: int) -> httpx.Response:
-            return clients["account-1"].get("/_sim/clock")
-
-        def last_data(i: int) -> httpx.Response:
-            client, plant = pick(i)
+        def last_data() -> httpx.Response:
+            client, plant = plant_of(five_minutes.next())
             return client.post(
                 "/v1/device/storage/storage_last_data", data={"storage_sn": plant["storage_sn"]}
             )
 
-        def plant_list(i: int) -> httpx.Response:
-            page = 1 + i % max(1, per_account // 100)
-            return clients["account-1"].get("/v1/plant/list", params={"page": page, "perpage": 100})
-
-        def plant_list_20(i: int) -> httpx.Response:
-            page = 1 + i % max(1, per_account // 20)
-            return clients["account-1"].get("/v1/plant/list", params={"page": page})
-
-        def device_list(i: int) -> httpx.Response:
-            client, plant = pick(i)
+        def device_list() -> httpx.Response:
+            client, plant = plant_of(five_minutes.next())
             return client.get("/v1/device/list", params={"plant_id": plant["plant_id"]})
 
+        def plant_list(perpage: int) -> Callable[[], httpx.Response]:
+            pages = max(1, per_account // perpage)
+
+            def call() -> httpx.Response:
+                i = lists_per_day.next()
+                account = names[i % len(names)]
+                page = 1 + (lists_per_day.turn * PLANT_LISTS_PER_DAY + i // len(names)) % pages
+                params = {"page": page} if perpage == 20 else {"page": page, "perpage": perpage}
+                return clients[account].get("/v1/plant/list", params=params)
+
+            return call
+
         figures = [
-            ("storage_last_data", *paired(args.seconds, last_data, clock)),
-            ("device/list", *paired(args.seconds, device_list, clock)),
-            ("plant/list perpage=20", *paired(args.seconds, plant_list_20, clock)),
-            ("plant/list perpage=100", *paired(args.seconds, plant_list, clock)),
+            ("storage_last_data", *paired(args.seconds, last_data, clock, five_minutes)),
+            ("device/list", *paired(args.seconds, device_list, clock, five_minutes)),
+            ("plant/list perpage=20", *paired(args.seconds, plant_list(20), clock, lists_per_day)),
+            ("plant/list perpage=100", *paired(args.seconds, plant_list(100), clock, lists_per_day)),
         ]
+        advances = five_minutes.turn + lists_per_day.turn
         for client in clients.values():
             client.close()
         control.close()
@@ -120,6 +174,7 @@ def main() -> None:
         f" ({small_s:.2f} s)"
     )
     print(f"  /_sim/plants (all) {truth_s:6.2f} s")
+    print(f"  field profile: every answer error_code 0; simulated clock advanced {advances} times")
     print("  endpoint                     req/s   baseline GET /_sim/clock req/s   ratio")
     for name, value, base in figures:
         print(f"  {name:<26} {value:7.0f}   {base:7.0f}                          {value / base:4.2f}")

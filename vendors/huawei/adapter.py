@@ -48,7 +48,7 @@ from vendors.base import (
     TaskStatus,
     VendorName,
 )
-from vendors.errors import VendorAnswerInvalid
+from vendors.errors import AuthFailed, VendorAnswerInvalid, VendorError
 from vendors.huawei import answers
 from vendors.huawei.answers import as_float, as_int, as_str, kilo, message_of, refused, require_ok
 from vendors.huawei.calls import OK, AccountCalls
@@ -62,6 +62,7 @@ PAGE_SIZE = 100  # 9.2.1, 9.2.2: pageSize 50 or 100
 EMS_SCHEDULED = 6  # 9.3.8: every other control type is "not supported"
 DUPLICATE_REQUEST_ID = 20048  # 9.3.4
 TASK_NOT_FOUND = 20050  # 9.3.5
+STATUS_WORDS = {0: "completed", 1: "in progress", 2: "failed or timed out"}  # 9.3.5 status
 DEFAULT_QUERY_EMPTY = 20617  # 9.6.1.4
 TASK_ID_NOT_FOUND = 20620  # 9.6.1.7
 
@@ -165,7 +166,11 @@ class HuaweiAdapter:
                 # 9.3.4 powerDispatch: > 0 during forced charge, < 0 during forced discharge.
                 magnitude = abs(int(command.power_w))
                 body["powerDispatch"] = magnitude if command.action == "charge" else -magnitude
-        reply = self.calls.call("chargeAndDischarge", body, request_id=request_id, targets=codes)
+        try:
+            reply = self.calls.call("chargeAndDischarge", body, request_id=request_id, targets=codes)
+            rows = answers.rows_by_plant(answers.data_rows(reply, "chargeAndDischarge"))
+        except VendorAnswerInvalid as garbled:
+            return self._charge_unreadable(request_id, codes, garbled)
         if reply.fail_code == DUPLICATE_REQUEST_ID:
             # 9.3.4: the vendor already holds a task with this requestID: ours, sent before a crash or a
             # lost answer. Accepted; the status query by requestID gives the remoteIDs.
@@ -174,8 +179,61 @@ class HuaweiAdapter:
             return SendResult(request_id=request_id, results=results, duplicate=True)
         if reply.fail_code != OK:
             return SendResult(request_id, refused(reply, codes))
-        rows = answers.rows_by_plant(answers.data_rows(reply, "chargeAndDischarge"))
         return SendResult(request_id, tuple(_charge_result(c, rows.get(c, [])) for c in codes))
+
+    def _charge_unreadable(
+        self, request_id: str, codes: list[str], garbled: VendorAnswerInvalid
+    ) -> SendResult:
+        """chargeAndDischarge answered something we cannot read (HTML, cut, wrong type: FIELD_NOTES H11,
+        H14, H15), possibly after the vendor acted on it. The command is never sent again: the status query
+        of our requestID (NBI V7 9.3.5) tells whether the vendor holds the task. A task it holds is
+        accepted (polling follows it to its end); 20050 "no such task" means the vendor did not act, and
+        the unreadable answer ends the request as before. When the status query cannot answer either, the
+        plants are taken as accepted: polling asks again, and 20050 or the timeout ends them."""
+        said = garbled.message or str(garbled)
+        try:
+            reply = self.calls.call(
+                "chargeAndDischargeStatus",
+                {"requestID": numeric_request_id(request_id)},
+                request_id=request_id,
+                targets=codes,
+            )
+            if reply.fail_code == TASK_NOT_FOUND:
+                raise garbled
+            require_ok(reply)
+            rows = answers.rows_by_plant(answers.data_rows(reply, "chargeAndDischargeStatus"))
+        except VendorError as exc:
+            if exc is garbled or isinstance(exc, AuthFailed):
+                raise
+            message = f"answer unreadable ({said[:200]}); status query failed ({exc}): polling will tell"
+            return SendResult(
+                request_id, tuple(TargetResult(c, Outcome.ACCEPTED, message=message) for c in codes)
+            )
+        results = []
+        for code in codes:
+            plant_rows = rows.get(code, [])
+            if not plant_rows:  # the vendor holds the task, not for this plant (9.3.4 dispatchResult 1)
+                results.append(
+                    TargetResult(
+                        code,
+                        Outcome.REJECTED,
+                        vendor_code=garbled.code,
+                        message=f"not in the status query's answer; the send answered: {said[:300]}",
+                    )
+                )
+                continue
+            status = STATUS_WORDS.get(as_int(plant_rows[0].get("status")), "accepted")
+            remote = plant_rows[0].get("remoteID") or plant_rows[0].get("remoteId")
+            results.append(
+                TargetResult(
+                    code,
+                    Outcome.ACCEPTED,
+                    remote_id=as_str(remote) or None,
+                    message=f"answer unreadable; the status query (9.3.5) says: {status}",
+                    devices=tuple(as_str(r.get("sn")) for r in plant_rows if r.get("sn")),
+                )
+            )
+        return SendResult(request_id, tuple(results))
 
     def _send_device_setting(
         self, endpoint: str, extra: dict[str, Any], targets: list[PlantTarget], request_id: str, device: str
