@@ -7,11 +7,9 @@ from __future__ import annotations
 import pytest
 
 from dispatch.models import DispatchTask
-from dispatch.services import dispatch_job_create
 from fleets.models import VendorCall
 from tests.dispatch.engine.conftest import wait_job_finished
-from tests.dispatch.engine.world import add_huawei
-from vendors.base import ChargeDischarge
+from tests.dispatch.engine.world import add_huawei, charge_one_plant
 
 T = DispatchTask.State
 
@@ -27,18 +25,6 @@ CASES = [
 ]
 
 
-def _charge(world, plant):
-    job, _ = dispatch_job_create(
-        organization=world.organization,
-        created_by=None,
-        command_kind="charge_discharge",
-        params={"action": "charge", "control": "duration", "duration_min": 30},
-        command=ChargeDischarge(action="charge", control="duration", duration_min=30),
-        plant_ids=[plant.pk],
-    )
-    return job
-
-
 @pytest.mark.worker
 @pytest.mark.django_db(transaction=True)
 def test_unreadable_answers_end_the_task_with_the_answer_recorded(start_engine, world, huawei_sim):
@@ -47,7 +33,7 @@ def test_unreadable_answers_end_the_task_with_the_answer_recorded(start_engine, 
 
     for plant, (kind, interface, state, code, shows, recorded) in zip(plants, CASES, strict=True):
         huawei_sim.control.provoke(kind, [f"/vpp/{interface}"])
-        job = wait_job_finished(_charge(world, plant), timeout_s=90)
+        job = wait_job_finished(charge_one_plant(world, plant), timeout_s=90)
 
         task = DispatchTask.objects.get(job=job)
         assert (task.state, task.vendor_code) == (state, code), (kind, interface, task.vendor_message)

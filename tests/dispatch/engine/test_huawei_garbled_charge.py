@@ -7,25 +7,11 @@ from __future__ import annotations
 import pytest
 
 from dispatch.models import DispatchTask
-from dispatch.services import dispatch_job_create
 from fleets.models import VendorCall
 from tests.dispatch.engine.conftest import wait_job_finished
-from tests.dispatch.engine.world import add_huawei
-from vendors.base import ChargeDischarge
+from tests.dispatch.engine.world import add_huawei, charge_one_plant
 
 T = DispatchTask.State
-
-
-def _charge(world, plant):
-    job, _ = dispatch_job_create(
-        organization=world.organization,
-        created_by=None,
-        command_kind="charge_discharge",
-        params={"action": "charge", "control": "duration", "duration_min": 30},
-        command=ChargeDischarge(action="charge", control="duration", duration_min=30),
-        plant_ids=[plant.pk],
-    )
-    return job
 
 
 def _calls(job) -> list[str]:
@@ -51,7 +37,7 @@ def test_an_unreadable_answer_after_the_vendor_acted_is_followed_to_completion(
     start_engine(workers=1, concurrency=2)
     huawei_sim.control.provoke(kind, ["/vpp/chargeAndDischarge"], count=1)
 
-    job = wait_job_finished(_charge(world, plant), timeout_s=90)
+    job = wait_job_finished(charge_one_plant(world, plant), timeout_s=90)
 
     task = DispatchTask.objects.get(job=job)
     assert task.state == T.COMPLETED, (kind, task.vendor_code, task.vendor_message)
@@ -73,7 +59,7 @@ def test_an_unreadable_answer_the_vendor_did_not_act_on_ends_the_task_with_the_a
     start_engine(workers=1, concurrency=2)
     huawei_sim.control.provoke("truncated", ["/vpp/chargeAndDischarge"], count=1)
 
-    job = wait_job_finished(_charge(world, plant), timeout_s=90)
+    job = wait_job_finished(charge_one_plant(world, plant), timeout_s=90)
 
     task = DispatchTask.objects.get(job=job)
     assert (task.state, task.vendor_code) == (T.FAILED, "bad_answer"), task.vendor_message

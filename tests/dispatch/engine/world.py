@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from dispatch.services import dispatch_job_create
 from fleets.models import Device, Fleet, Organization, Plant, Vendor, VendorAccount
+from vendors.base import ChargeDischarge
 
 HUAWEI_TYPES = {20822: Device.Type.INVERTER, 20815: Device.Type.BATTERY, 20816: Device.Type.METER}
 
@@ -135,3 +137,16 @@ def huawei_soc(sim, plant: Plant) -> float | None:
 
 def growatt_soc(sim, plant: Plant) -> float | None:
     return sim.control.plant(int(plant.plant_code)).get("soc")
+
+
+def charge_one_plant(world: World, plant: Plant):
+    """A 30-minute charge of one plant, created through the service the API calls."""
+    job, _ = dispatch_job_create(
+        organization=world.organization,
+        created_by=None,
+        command_kind="charge_discharge",
+        params={"action": "charge", "control": "duration", "duration_min": 30},
+        command=ChargeDischarge(action="charge", control="duration", duration_min=30),
+        plant_ids=[plant.pk],
+    )
+    return job
