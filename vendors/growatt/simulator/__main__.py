@@ -19,6 +19,12 @@ def parser() -> argparse.ArgumentParser:
         default="field",
         help="field: as the live cloud answers (FIELD_NOTES.md, default); document: as the document reads",
     )
+    p.add_argument(
+        "--families",
+        type=lambda text: tuple(f.strip() for f in text.split(",") if f.strip()),
+        default=("storage",),
+        help="plant i is of families[(i-1) %% n]: storage (SP machine), tlx (MIN), mix (SPH), spa (SPA)",
+    )
     return p
 
 

@@ -28,6 +28,11 @@ REPEAT_WINDOW_S = 300.0
 """Identical setting requests (same device, type and values) within 5 minutes are refused with 10012."""
 
 
+class TopLevel(dict):
+    """An answer whose fields sit beside ``error_code`` rather than in ``data`` (device/vpp/getSocData:
+    GrowattPublicApiPy ``vpp/vpp.py`` soc() shows ``{"error_code": 0, "soc": 65.0, ...}``)."""
+
+
 @dataclass
 class Sim:
     """Everything a handler needs: the simkit core (clock, log, stats, limiter) and the world."""
@@ -54,7 +59,10 @@ Handler = Callable[[Sim, Account, MultiDict[str]], Any]
 
 
 DAY_S = 86_400.0
-SETTERS = frozenset({"/v1/storageSet", "/v1/inverterSet"})  # their own repeat rule (``setters``)
+SETTERS = frozenset(
+    {"/v1/storageSet", "/v1/inverterSet", "/v1/tlxSet", "/v1/mixSet", "/v1/spaSet", "/v1/vppRemoteSetNew",
+     "/v1/vppSetNew"}
+)  # their own repeat rule (``setters``)  # fmt: skip
 LARGE_PAGES = frozenset({"/v1/device/storage/storage_data"})  # 4.3.14: perpage up to 1000
 
 
@@ -86,6 +94,8 @@ def endpoint(handler: Handler) -> Callable[[web.Request], Awaitable[web.Response
             return answer(exc.data, code=exc.code, message=exc.message)
         if sim.field.numbers_as_strings and path in fieldmod.STRING_NUMBER_PATHS:
             data = fieldmod.stringify(data, lost_as_bool=path == "/v1/device/list")
+        if isinstance(data, TopLevel):
+            return web.json_response({"error_code": 0, "error_msg": "", **data})
         return answer(data)
 
     return wrapped

@@ -42,6 +42,10 @@ class GrowattSimControl(SimControl):
     def under_deliver(self, plant_ids: list[int], share: float) -> None:
         self.post("/_sim/plants/under-deliver", {"plantIds": plant_ids, "share": share})
 
+    def set_family(self, plant_ids: list[int], family: str) -> None:
+        """The plants become hybrids of ``family`` ("tlx", "mix", "spa") or SP machines ("storage")."""
+        self.post("/_sim/plants/family", {"plantIds": plant_ids, "family": family})
+
     def restore(self, plant_ids: list[int]) -> None:
         self.post("/_sim/plants/restore", {"plantIds": plant_ids})
 

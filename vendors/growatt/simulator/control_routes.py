@@ -24,6 +24,9 @@ Shapes follow the Huawei simulator's, with Growatt's numeric ``plantIds`` for it
 - ``POST /_sim/plants/under-deliver`` ``{"plantIds": [...], "share": 0-1}``: their machines run their
   windows at ``share`` of their rating from now on (0: the windows are taken and ignored).
 - ``POST /_sim/plants/restore`` ``{"plantIds": [...]}``: undo the switches above.
+- ``POST /_sim/plants/family`` ``{"plantIds": [...], "family": "storage"|"tlx"|"mix"|"spa"}``: the plants'
+  units become hybrids of that family (MIN type 7, SPH type 5, SPA type 6; ``hybrid``) under new SNs, or SP
+  machines again; ``/_sim/reset`` restores the start-up families (``--families``).
 Each plant switch answers ``{"plantIds": [...]}`` and 400 when an ID is unknown.
 
 The field profile (``field``, FIELD_NOTES.md):
@@ -52,12 +55,14 @@ from vendors.simkit import bad_request, read_json
 from .battery import Schedule
 from .context import SIM_KEY, Sim
 from .field import BAD_KINDS, BadAnswer
+from .hybrid import settle
 from .readings import flows, seen_at
 from .world import Plant, Unit
 
 
 def unit_state(sim: Sim, unit: Unit) -> dict[str, Any]:
     now = sim.now()
+    settle(unit, now)
     f = flows(unit, seen_at(unit, now), sim.world.seed)
     s: Schedule = unit.battery.schedule
     return {
@@ -67,6 +72,8 @@ def unit_state(sim: Sim, unit: Unit) -> dict[str, Any]:
         "storage_sn": unit.storage_sn,
         "timezone": unit.zone.key,
         "device_type": unit.device_type,
+        "family": unit.family,
+        "vpp": {"percentage": unit.vpp_pct, "until": unit.vpp_end_t} if unit.vpp_end_t else None,
         "capacity_wh": unit.battery.capacity_wh,
         "max_power_w": unit.battery.power_w,
         "pv_peak_w": unit.pv_peak_w,
@@ -90,6 +97,17 @@ def unit_state(sim: Sim, unit: Unit) -> dict[str, Any]:
     }
 
 
+FAMILIES = ("storage", "tlx", "mix", "spa")
+
+
+async def set_family(request: web.Request) -> web.Response:
+    body = await read_json(request)
+    family = body.get("family")
+    if family not in FAMILIES:
+        return bad_request(f"family must be one of {', '.join(FAMILIES)}")
+    return await _switch(lambda sim, unit: sim.world.set_family(unit, family))(request, body)
+
+
 def _entry(sim: Sim, plant: Plant | None, units: list[Unit]) -> dict[str, Any]:
     states = [unit_state(sim, u) for u in units]
     first = states[0] if states else {}
@@ -101,7 +119,17 @@ def _entry(sim: Sim, plant: Plant | None, units: list[Unit]) -> dict[str, Any]:
         "name": plant.name if plant else None,
         "timezone": plant.timezone if plant else (units[0].site[0] if units else None),
     }
-    for key in ("datalogger_sn", "check_code", "inverter_sn", "storage_sn", "soc", "status", "has_battery"):
+    keys = (
+        "datalogger_sn",
+        "check_code",
+        "inverter_sn",
+        "storage_sn",
+        "soc",
+        "status",
+        "has_battery",
+        "family",
+    )
+    for key in keys:
         entry[key] = first.get(key)
     entry["units"] = states
     return entry
@@ -362,5 +390,6 @@ def add_growatt_control_routes(app: web.Application) -> None:
     app.router.add_post("/_sim/plants/no-battery", _switch(_no_battery))
     app.router.add_post("/_sim/plants/restore", _switch(_restore))
     app.router.add_post("/_sim/plants/under-deliver", under_deliver)
+    app.router.add_post("/_sim/plants/family", set_family)
     app.router.add_get("/_sim/plants", list_plants)
     app.router.add_get("/_sim/plants/{plant_id}", get_plant)

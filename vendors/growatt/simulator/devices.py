@@ -39,6 +39,23 @@ def _devices(sim: Sim, unit: Unit, now: float) -> list[dict[str, Any]]:
     lost = 0 if unit.offline_since is None else 1
     last = local_time(t, unit.zone)
     inverter_status = 0 if lost else (1 if unit.inverter_on else 2)  # 0 disconnect, 1 online, 2 standby
+    if unit.family != "storage":  # a hybrid is one device of type 7 MIN, 5 SPH, 6 SPA (FIELD_NOTES H1)
+        if not unit.has_battery:
+            return []
+        model = {"tlx": "MIN 5000TL-XH", "mix": "SPH 6000TL BL-UP", "spa": "SPA 3000TL BL"}[unit.family]
+        return [
+            {
+                "device_id": unit.storage_device_id,
+                "datalogger_sn": unit.datalogger_sn,
+                "device_sn": unit.storage_sn,
+                "manufacturer": "Growatt",
+                "model": model,
+                "type": {"tlx": 7, "mix": 5, "spa": 6}[unit.family],
+                "last_update_time": last,
+                "lost": lost,
+                "status": inverter_status,
+            }
+        ]
     rows = [
         {
             "device_id": unit.inverter_device_id,

@@ -77,6 +77,7 @@ class Field:
     enrolled_plants_prc: bool = True  # plant/add: PRC, 0/0, no battery size
     ac_charge_types: tuple[str, ...] = (AC_CHARGE_DOCUMENT, AC_CHARGE_APP)
     on_codes: tuple[str, ...] = (ON_DOCUMENT, ON_SHINEPHONE)
+    revert_partial_slots: bool = True  # FIELD_NOTES H8: a hybrid slot written in parts answers 0, reverts
     # state that the routes set and reset clears
     timezone_overrides: dict[int, Any] = field(default_factory=dict)  # plant_id -> raw value shown
     coordinate_overrides: dict[int, Any] = field(default_factory=dict)  # plant_id -> raw value shown
@@ -108,12 +109,13 @@ class Field:
             enrolled_plants_prc=False,
             ac_charge_types=(AC_CHARGE_DOCUMENT,),
             on_codes=(ON_DOCUMENT,),
+            revert_partial_slots=False,
         )
 
     SWITCHES = (
         "timezone_text", "numbers_as_strings", "blank_coordinates_every", "repeat_every_call",
         "plant_list_per_day", "block_after_refusals", "block_hours", "paging_limits", "enrolled_plants_prc",
-        "ac_charge_types", "on_codes",
+        "ac_charge_types", "on_codes", "revert_partial_slots",
     )  # fmt: skip
 
     def to_json(self) -> dict[str, Any]:

@@ -28,6 +28,8 @@ SITES = (
     ("America/Los_Angeles", "United States", 34.05, -118.24),
 )
 MACHINE_POWER_W = {0: 2000.0, 1: 3000.0}  # Growatt 4.3.13 deviceType 0 SP2000, 1 SP3000
+HYBRID_SN_PREFIX = {"tlx": "MIN", "mix": "SPH", "spa": "SPA"}
+HYBRID_POWER_W = {"tlx": 5000.0, "mix": 6000.0, "spa": 3000.0}  # MIN 5000TL-XH, SPH 6000, SPA 3000
 CAPACITIES_WH = (5000.0, 7500.0, 10000.0, 15000.0)
 _CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 FIRST_PLANT_ID = 100001
@@ -66,6 +68,11 @@ class Unit:
     offline_since: float | None = None
     fail_commands: bool = False
     settings: dict[str, object] = field(default_factory=dict)
+    # "storage" (an SP machine beside a PV inverter) or a hybrid family: "tlx" (MIN TL-XH, type 7), "mix"
+    # (SPH, type 5), "spa" (SPA, type 6); a hybrid is one device, its SN in ``storage_sn`` (``hybrid``).
+    family: str = "storage"
+    vpp_end_t: float | None = None  # a vppRemoteSetNew command runs until then (simulated Unix s)
+    vpp_pct: int = 0
 
     @property
     def inverter_device_id(self) -> int:
@@ -99,7 +106,17 @@ class Plant:
 class World:
     """All accounts, plants and units; rebuilt identically from the same arguments on reset."""
 
-    def __init__(self, *, seed: int, plants: int, accounts: int, unenrolled: int, start_t: float) -> None:
+    def __init__(
+        self,
+        *,
+        seed: int,
+        plants: int,
+        accounts: int,
+        unenrolled: int,
+        start_t: float,
+        families: tuple[str, ...] = ("storage",),
+    ) -> None:
+        self.families = families
         if accounts < 1:
             raise ValueError("--accounts must be at least 1")
         if plants < 0 or unenrolled < 0:
@@ -139,6 +156,11 @@ class World:
             )
             self._add_plant(plant)
             self.attach(unit, plant)
+            # ``--families``: plant i is of families[(i - 1) % n]; the default keeps every plant an SP
+            # machine, and draws nothing from ``rng`` (the storage world is the same for every seed).
+            family = self.families[(i - 1) % len(self.families)]
+            if family != "storage":
+                self.set_family(unit, family)
         for j in range(1, self.n_unenrolled + 1):
             self._make_unit(rng, self.n_plants + j)
 
@@ -180,6 +202,20 @@ class World:
         self.by_inverter[unit.inverter_sn] = unit
         self.by_storage[unit.storage_sn] = unit
         return unit
+
+    def set_family(self, unit: Unit, family: str) -> None:
+        """Make ``unit`` a hybrid of ``family`` (or an SP machine again): one device under a new SN."""
+        self.by_storage.pop(unit.storage_sn, None)
+        unit.family = family
+        if family == "storage":
+            unit.storage_sn = f"SPB{unit.index:07d}"
+            unit.battery.power_w = MACHINE_POWER_W[unit.device_type]
+        else:
+            unit.storage_sn = f"{HYBRID_SN_PREFIX[family]}{unit.index:07d}"
+            unit.battery.power_w = HYBRID_POWER_W[family]
+        unit.settings = {}
+        unit.vpp_end_t = None
+        self.by_storage[unit.storage_sn] = unit
 
     # --- enrolment ---------------------------------------------------------------------------------
 
