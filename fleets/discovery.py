@@ -206,7 +206,23 @@ def devices_upsert(
         if stale:
             Device.objects.filter(pk__in=stale).delete()
         Plant.objects.filter(pk__in=plant_ids.values()).update(synced_at=now)
+        _battery_from_devices(rows.values())
     return len(rows)
+
+
+def _battery_from_devices(devices: Iterable[Device]) -> None:
+    """A plant's battery size from its devices where the adapter put one in ``extra`` (``battery_rated_kwh``,
+    ``battery_usable_kwh``: vendors whose plant answers carry none, e.g. hybrid inverters that report their
+    BMS capacity), so battery fleet filters see those plants. A plant with no such device keeps its value."""
+    totals: dict[int, dict[str, float]] = {}
+    for dev in devices:
+        for name in ("battery_rated_kwh", "battery_usable_kwh"):
+            value = (dev.extra or {}).get(name)
+            if isinstance(value, int | float) and not isinstance(value, bool) and value > 0:
+                plant = totals.setdefault(dev.plant_id, {})
+                plant[name] = round(plant.get(name, 0.0) + float(value), 2)
+    for plant_id, values in totals.items():
+        Plant.objects.filter(pk=plant_id).update(**values)
 
 
 def plant_details_refresh(*, account: VendorAccount, plant_codes: Sequence[str], method: str) -> None:

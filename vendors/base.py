@@ -73,6 +73,9 @@ class PlantTarget:
     storage_sns: tuple[str, ...] = ()
     inverter_sns: tuple[str, ...] = ()
     battery_rated_kwh: float | None = None
+    # (sn, family, rated W or None) of each device whose discovery named a family (Device.extra "family"):
+    # how a vendor with several device families (Growatt hybrids) routes a command without asking first.
+    device_families: tuple[tuple[str, str, float | None], ...] = ()
 
 
 # --- commands ------------------------------------------------------------------------------------------

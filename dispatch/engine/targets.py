@@ -33,7 +33,19 @@ def plant_target(plant: Plant, devices: Iterable[DeviceRow]) -> PlantTarget:
         storage_sns=tuple(sn or dn for dn, sn, kind, extra in devices if _is_storage(kind, extra)),
         inverter_sns=tuple(sn or dn for dn, sn, kind, _ in devices if kind == Device.Type.INVERTER),
         battery_rated_kwh=plant.battery_rated_kwh,
+        device_families=tuple(
+            (sn or dn, str(extra["family"]), _float((extra or {}).get("rated_power_w")))
+            for dn, sn, _, extra in devices
+            if (extra or {}).get("family")
+        ),
     )
+
+
+def _float(value: object) -> float | None:
+    try:
+        return float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
 
 
 def plant_targets(plants: list[Plant]) -> dict[int, PlantTarget]:

@@ -59,7 +59,7 @@ from vendors.base import (
 from vendors.errors import RateLimited, TransientError
 
 from . import commands as cmd
-from . import discovery
+from . import discovery, hybrids
 from .calls import PLAN_TTL_S, GrowattCalls, StepRefused
 from .client import Answer, BadAnswer
 from .commands import Refusal, Step, Window
@@ -117,7 +117,9 @@ class GrowattAdapter(GrowattCalls):
     def poll(self, command: Command, request_id: str, tasks: Sequence[SentTask]) -> list[TaskStatus]:
         out = []
         for task in tasks:
-            if isinstance(command, ChargeDischarge) and command.action in ("charge", "discharge"):
+            if isinstance(command, ChargeDischarge) and hybrids.is_hybrid_task(task.remote_id):
+                out.append(hybrids.poll(self, command, request_id, task))
+            elif isinstance(command, ChargeDischarge) and command.action in ("charge", "discharge"):
                 out.append(self._poll_charge(command, request_id, task))
             else:  # every other Growatt command is final when sent
                 out.append(TaskStatus(task.target.plant_code, TaskState.COMPLETED, task.remote_id))
@@ -146,6 +148,11 @@ class GrowattAdapter(GrowattCalls):
 
     def _send_one(self, command: Command, target: PlantTarget, request_id: str) -> TargetResult:
         try:
+            if isinstance(command, ChargeDischarge) and hybrids.hybrids_of(target):
+                # MIN / SPH / SPA, as discovery stored them: the VPP interface (hybrids, FIELD_NOTES H3)
+                if command.action == "stop":
+                    return hybrids.stop(self, target, request_id)
+                return hybrids.charge(self, command, target, request_id)
             if isinstance(command, ChargeDischarge):
                 if command.action == "stop":
                     return self._settings(

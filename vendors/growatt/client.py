@@ -233,4 +233,9 @@ def _envelope(text: str) -> tuple[Any, int, str] | None:
         code = int(body["error_code"])
     except (TypeError, ValueError):
         return None
+    if "data" not in body:
+        # device/vpp/getSocData answers its fields beside error_code (GrowattPublicApiPy vpp.py soc(),
+        # FIELD_NOTES H4): they are the answer's data.
+        rest = {k: v for k, v in body.items() if k not in ("error_code", "error_msg")}
+        return (rest or None), code, str(body.get("error_msg") or "")
     return body.get("data"), code, str(body.get("error_msg") or "")

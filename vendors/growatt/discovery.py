@@ -27,6 +27,7 @@ from zoneinfo import ZoneInfo
 from vendors.base import DeviceInfo, EnrolmentResult, PlantInfo, PlantKpi, SnEnrolment
 from vendors.errors import VendorRejected
 
+from . import families as fam
 from .client import Answer
 from .progress import parse_local_time
 from .timezones import coordinate, resolve_timezone
@@ -37,7 +38,8 @@ if TYPE_CHECKING:
 PAGE = "100"  # perpage maximum (4.2.1, 4.3.1, 4.3.4)
 DEVICES_TTL_S = 3600.0
 TIMEZONE_TTL_S = 86_400.0
-DEVICE_TYPES = {1: "inverter", 2: "battery", 3: "other"}  # 4.3.4 type
+DEVICE_TYPES = {1: "inverter", 2: "battery", 3: "other", 5: "inverter", 6: "inverter", 7: "inverter"}
+"""4.3.4 type 1-3; 5 SPH, 6 SPA, 7 MIN are hybrid inverters with their battery (``families``)."""
 
 
 def _data(answer: Answer, what: str) -> Any:
@@ -154,6 +156,11 @@ def _device_rows(adapter: GrowattAdapter, plant_id: str) -> list[dict]:
     memo = {
         "inverters": [str(r["device_sn"]) for r in rows if r.get("type") in (1, "1") and r.get("device_sn")],
         "storage": [str(r["device_sn"]) for r in rows if r.get("type") in (2, "2") and r.get("device_sn")],
+        "hybrids": [
+            [str(r["device_sn"]), family.name]
+            for r in rows
+            if r.get("device_sn") and (family := fam.family_of_type(r.get("type"))) and family.vpp
+        ],
     }
     adapter.remember(f"devices:{plant_id}", memo, DEVICES_TTL_S)
     return rows
@@ -174,6 +181,12 @@ def list_devices(adapter: GrowattAdapter, plant_codes: Sequence[str]) -> list[De
                     _float(info.data.get("nominalPower")) if info.ok and isinstance(info.data, dict) else None
                 )
             extra = {k: row.get(k) for k in ("device_id", "datalogger_sn", "manufacturer", "lost", "status")}
+            family = fam.family_of_type(row.get("type"))
+            if family is not None and family.vpp and sn:
+                # Learned here, once, and stored with the device (Device.extra): a command reads it from
+                # PlantTarget.device_families and never asks the cloud first (FIELD_NOTES H1).
+                extra.update(_hybrid_extra(adapter, plant_id, sn, family, str(row.get("model") or "")))
+                rated = extra.get("rated_power_w")
             out.append(
                 DeviceInfo(
                     plant_code=plant_id, dn=sn, device_type=kind, sn=sn,  # type: ignore[arg-type]
@@ -184,6 +197,25 @@ def list_devices(adapter: GrowattAdapter, plant_codes: Sequence[str]) -> list[De
             sn = str(row.get("sn") or "")
             extra = {k: row.get(k) for k in ("manufacturer", "type", "last_update_time")}
             out.append(DeviceInfo(plant_code=plant_id, dn=sn, device_type="logger", sn=sn, extra=extra))
+    return out
+
+
+def _hybrid_extra(adapter: GrowattAdapter, plant_id: str, sn: str, family: fam.Family, model: str) -> dict:
+    """The family, the rated power and the battery size of a hybrid, from its device row and one read of its
+    latest record (``*_last_data``: bmsGaugeFCC x vbat, ``families.battery_kwh``)."""
+    out: dict[str, Any] = {"family": family.name, "type": family.device_type}
+    # Growatt's model names carry the rated AC power in W ("MIN 5000TL-XH", "SPH 6000TL BL-UP").
+    words = [w for w in model.split() if w[:1].isdigit()]
+    digits = int("".join(c for c in words[0] if c.isdigit()) or 0) if words else 0
+    if digits >= 500:
+        out["rated_power_w"] = float(digits)
+    answer, _ = adapter.read("POST", family.last_data, {family.sn_param: sn}, targets=(plant_id, sn))
+    if answer.ok and isinstance(answer.data, dict):
+        kwh = fam.battery_kwh(answer.data)
+        if kwh is not None:
+            # Vendor-neutral keys fleets reads into the plant's battery size (fleets.discovery).
+            out["battery_rated_kwh"] = kwh
+            out["battery_usable_kwh"] = kwh
     return out
 
 
@@ -209,6 +241,11 @@ def realtime_kpis(adapter: GrowattAdapter, plant_codes: Sequence[str]) -> list[P
             )
             if answer.ok and isinstance(answer.data, dict):
                 storage.append(answer.data)
+        for sn, name in devices.get("hybrids", []):
+            family = fam.FAMILIES[name]
+            answer, _ = adapter.read("POST", family.last_data, {family.sn_param: sn}, targets=(plant_id, sn))
+            if answer.ok and isinstance(answer.data, dict):
+                storage.append(fam.as_storage_record(family, answer.data))
         inverters = []
         for sn in devices["inverters"]:
             answer, _ = adapter.read(

@@ -117,3 +117,23 @@ def battery_kwh(record: dict) -> float | None:
     if fcc is None or volts is None:
         return None
     return round(fcc * volts / 1000.0, 2)
+
+
+def as_storage_record(family: Family, record: dict) -> dict:
+    """A hybrid's latest record under the storage machine's field names (4.3.13), for the KPIs."""
+    charge = "bdc1_charge_power" if family.name == TLX else "pcharge1"
+    discharge = "bdc1_discharge_power" if family.name == TLX else "pdischarge1"
+    return {
+        "capacity": record.get(family.soc_field),
+        "pCharge": record.get(charge),
+        "pDischarge": record.get(discharge),
+        "time": record.get("time"),
+        "status": 0,
+    }
+
+
+def soc_of(family: Family, record: dict) -> float | None:
+    try:
+        return float(record.get(family.soc_field))  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None

@@ -104,6 +104,16 @@ GROWATT_LIMITS: Limits = MappingProxyType(
         "device/datalogger/delete": _GROWATT_SAME_REQUEST,  # 4.3.3
         "device/inverter/inv_data_info": _GROWATT_SAME_REQUEST,  # 4.3.15
         "device/storage/storage_data": _GROWATT_SAME_REQUEST,  # 4.3.14
+        # Hybrids and the VPP interface (not in our document; vendors/growatt/FIELD_NOTES "Hybrid families").
+        "tlxSet": _GROWATT_SAME_REQUEST,
+        "mixSet": _GROWATT_SAME_REQUEST,
+        "spaSet": _GROWATT_SAME_REQUEST,
+        "vppRemoteSetNew": _GROWATT_SAME_REQUEST,
+        "vppSetNew": _GROWATT_SAME_REQUEST,
+        "device/vpp/getSocData": _GROWATT_SAME_REQUEST,
+        "device/tlx/tlx_last_data": _GROWATT_SAME_REQUEST,
+        "device/mix/mix_last_data": _GROWATT_SAME_REQUEST,
+        "device/spa/spa_last_data": _GROWATT_SAME_REQUEST,
     }
 )
 """Growatt: one identical request per 5 minutes (not in our copy of the document; see above)."""
