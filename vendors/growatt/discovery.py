@@ -173,7 +173,8 @@ def list_devices(adapter: GrowattAdapter, plant_codes: Sequence[str]) -> list[De
             sn = str(row.get("device_sn") or "")
             kind = DEVICE_TYPES.get(_int(row.get("type"), 3), "other")
             rated = None
-            if kind == "inverter" and sn:
+            family = fam.family_of_type(row.get("type"))
+            if kind == "inverter" and sn and family is None:
                 info, _ = adapter.read(
                     "GET", "device/inverter/inv_data_info", {"device_sn": sn}, targets=(plant_id, sn)
                 )
@@ -181,7 +182,6 @@ def list_devices(adapter: GrowattAdapter, plant_codes: Sequence[str]) -> list[De
                     _float(info.data.get("nominalPower")) if info.ok and isinstance(info.data, dict) else None
                 )
             extra = {k: row.get(k) for k in ("device_id", "datalogger_sn", "manufacturer", "lost", "status")}
-            family = fam.family_of_type(row.get("type"))
             if family is not None and family.vpp and sn:
                 # Learned here, once, and stored with the device (Device.extra): a command reads it from
                 # PlantTarget.device_families and never asks the cloud first (FIELD_NOTES H1).

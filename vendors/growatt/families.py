@@ -64,6 +64,11 @@ class Family:
         }
 
 
+HYBRID_SOC = (10, 100)
+"""The setters take a stop SOC of 0-100 %; the adapter keeps a 10 % floor on hybrids, the BMS reserve the
+SP machines' lithium floor allows at most (4.3.12 storage_lithium_battery 0-10), since the VPP percentage has
+no stop SOC of its own (FIELD_NOTES H5). A target below it is refused with the vendor's 10008."""
+
 FAMILIES: dict[str, Family] = {
     STORAGE: Family(
         STORAGE, "SP storage machine", 2, "storage_sn", "storageSet", "device/storage/storage_last_data",
@@ -71,15 +76,15 @@ FAMILIES: dict[str, Family] = {
     ),
     TLX: Family(
         TLX, "MIN TL-XH hybrid", 7, "tlx_sn", "tlxSet", "device/tlx/tlx_last_data",
-        "bdc1_soc", ("vpp-percentage", "time-segments"), 9, 1.0, (0, 100), (0, 100), True,
+        "bdc1_soc", ("vpp-percentage", "time-segments"), 9, 1.0, HYBRID_SOC, HYBRID_SOC, True,
     ),
     MIX: Family(
         MIX, "SPH hybrid", 5, "mix_sn", "mixSet", "device/mix/mix_last_data",
-        "soc", ("vpp-percentage", "ac-periods"), 3, 1.0, (0, 100), (0, 100), True,
+        "soc", ("vpp-percentage", "ac-periods"), 3, 1.0, HYBRID_SOC, HYBRID_SOC, True,
     ),
     SPA: Family(
         SPA, "SPA AC-coupled storage", 6, "spa_sn", "spaSet", "device/spa/spa_last_data",
-        "soc", ("vpp-percentage", "ac-periods"), 3, 1.0, (0, 100), (0, 100), True,
+        "soc", ("vpp-percentage", "ac-periods"), 3, 1.0, HYBRID_SOC, HYBRID_SOC, True,
     ),
 }  # fmt: skip
 BY_DEVICE_TYPE = {family.device_type: family for family in FAMILIES.values()}
