@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+from collections.abc import Iterable
 
 from vendors.base import AccountConfig, CallObserver, VendorAdapter, VendorName
 
@@ -16,6 +17,21 @@ _CALLS = {
     VendorName.HUAWEI: "vendors.huawei.calls",
     VendorName.GROWATT: "vendors.growatt.calls",
 }
+
+
+_CAPABILITIES = {
+    VendorName.GROWATT: "vendors.growatt.families:plant_capabilities",
+}
+
+
+def plant_capabilities(vendor: str, devices: Iterable[tuple[str, dict]]) -> list[dict]:
+    """What a plant's devices can do, one entry per device family, from the vendor's capability model
+    (``(device_type, extra)`` of each stored device); [] for a vendor without one."""
+    try:
+        module_name, name = _CAPABILITIES[VendorName(vendor)].split(":")
+    except (KeyError, ValueError):
+        return []
+    return getattr(importlib.import_module(module_name), name)(devices)
 
 
 def rate_limit_codes(vendor: str) -> frozenset[str]:

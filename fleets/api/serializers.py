@@ -25,6 +25,7 @@ from fleets.models import (
     vendor_base_url_check,
 )
 from vendors import health
+from vendors.registry import plant_capabilities
 from vpp.api_fields import (
     FieldAliasesMixin,
     IdListField,
@@ -287,10 +288,19 @@ class FleetSummarySerializer(serializers.ModelSerializer):
 class PlantDetailSerializer(PlantSerializer):
     devices = DeviceSerializer(many=True, read_only=True)
     fleets = serializers.SerializerMethodField()
+    capabilities = serializers.SerializerMethodField(
+        help_text="What the plant's devices can do, one entry per device family (the vendor's capability "
+        "model): control styles, slots, power resolution, SOC ranges, read-back endpoints, VPP support."
+    )
 
     class Meta(PlantSerializer.Meta):
-        fields = [*PlantSerializer.Meta.fields, "devices", "fleets"]
+        fields = [*PlantSerializer.Meta.fields, "devices", "fleets", "capabilities"]
         read_only_fields = fields
+
+    @extend_schema_field(serializers.ListField(child=serializers.DictField()))
+    def get_capabilities(self, plant):
+        devices = [(d.device_type, d.extra) for d in plant.devices.all()]
+        return plant_capabilities(plant.vendor_account.vendor, devices)
 
     @extend_schema_field(FleetSummarySerializer(many=True))
     def get_fleets(self, plant):

@@ -26,6 +26,7 @@ Control styles:
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 
 STORAGE, TLX, MIX, SPA = "storage", "tlx", "mix", "spa"
@@ -142,3 +143,14 @@ def soc_of(family: Family, record: dict) -> float | None:
         return float(record.get(family.soc_field))  # type: ignore[arg-type]
     except (TypeError, ValueError):
         return None
+
+
+def plant_capabilities(devices: Iterable[tuple[str, dict]]) -> list[dict]:
+    """One entry per family among a plant's stored devices: a hybrid by its ``extra["family"]``, an SP
+    storage machine by its battery row (``vendors.registry.plant_capabilities``)."""
+    names: list[str] = []
+    for device_type, extra in devices:
+        name = str((extra or {}).get("family") or (STORAGE if device_type == "battery" else ""))
+        if name in FAMILIES and name not in names:
+            names.append(name)
+    return [FAMILIES[name].capabilities() for name in names]
