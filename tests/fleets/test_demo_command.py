@@ -8,6 +8,7 @@ from django.core.management import call_command
 from rest_framework.test import APIClient
 
 from fleets.models import Fleet, Plant
+from vendors.simkit.launcher import start_simulator, stop_simulator
 
 
 @pytest.mark.django_db(transaction=True)
@@ -31,3 +32,23 @@ def test_demo_ends_with_a_fleet_of_the_simulators_plants(huawei_sim, growatt_sim
     call_command("vpp_demo", *args, "--sim-speed", str(huawei_sim.speed), stdout=io.StringIO())
     assert Fleet.objects.count() == 1
     assert Plant.objects.count() == plants.count()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_demo_fleet_mixes_growatt_device_families():
+    """`make run` starts the Growatt simulator with --families (vpp/devserver.py): the demo fleet then holds
+    SP storage machines and MIN, SPH and SPA hybrids, each discovered with its family and battery size."""
+    args = ("--plants", "8", "--accounts", "1", "--unenrolled", "0", "--speed", "600", "--seed", "5")
+    proc, base_url = start_simulator("vendors.growatt.simulator", *args, "--families", "storage,tlx,mix,spa")
+    try:
+        out = io.StringIO()
+        call_command("vpp_demo", "--growatt-url", base_url, "--sim-speed", "600", stdout=out)
+    finally:
+        stop_simulator(proc)
+    assert "Device families: mix 2, spa 2, tlx 2" in out.getvalue()
+    plants = Plant.objects.filter(organization__name="Demo Grid Operator")
+    hybrids = plants.filter(devices__extra__family__in=["tlx", "mix", "spa"]).distinct()
+    assert hybrids.count() == 6
+    assert all(p.battery_usable_kwh and p.battery_usable_kwh > 3 for p in hybrids)
+    fleet = Fleet.objects.get(name="Demo fleet")
+    assert fleet.filter_enabled and plants.count() == 8

@@ -1,10 +1,11 @@
 import logging
+from collections import Counter
 
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from fleets.discovery import vendor_account_sync
-from fleets.models import Fleet, Membership, Plant, Vendor, VendorAccount
+from fleets.models import Device, Fleet, Membership, Plant, Vendor, VendorAccount
 from fleets.services import fleet_create, operator_create, vendor_account_sync_request
 
 DEMO_FLEET = "Demo fleet"
@@ -65,6 +66,15 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Fleet:        {fleet.name} (id {fleet.pk}, {count} plants; GET /api/v1/fleets/{fleet.pk})"
         )
+        # Device families as discovery stored them (Device.extra "family"): the demo fleet mixes them.
+        families = Counter(
+            str(extra["family"])
+            for extra in Device.objects.filter(plant__organization=org).values_list("extra", flat=True)
+            if isinstance(extra, dict) and extra.get("family")
+        )
+        if families:
+            shown = ", ".join(f"{name} {n}" for name, n in sorted(families.items()))
+            self.stdout.write(f"Device families: {shown} (GET /api/v1/plants/<id> capabilities)")
 
     @transaction.atomic
     def _accounts(self, opts):
