@@ -130,6 +130,12 @@ def charge(
 ) -> TargetResult:
     devices = hybrids_of(target)
     minutes = cmd.window_minutes(command)
+    if command.window_start is not None and (command.window_start - datetime.now(UTC)).total_seconds() > 60:
+        # vppRemoteSetNew acts at once (FIELD_NOTES H3): a window armed ahead would start early.
+        raise Refusal(
+            f"a Growatt hybrid starts a VPP command at once; this one starts at {command.window_start:%H:%M} "
+            "UTC (send it then)"
+        )
     socs = {sn: _target_soc(command, family) for sn, family, _ in devices}
     soc = next(iter(socs.values()), None)
     key = adapter._key("plan", request_id, target.plant_code)

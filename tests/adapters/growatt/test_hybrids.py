@@ -161,3 +161,17 @@ def test_a_device_that_answers_success_but_does_not_act_fails_unconfirmed(growat
     sent_at = datetime.now(UTC) - timedelta(seconds=20 * 60 / growatt.sim.speed)
     status = poll_once(adapter, command, "hyb-fail", target, sent.remote_id, sent_at=sent_at)
     assert status.state == TaskState.FAILED and status.message.startswith("not confirmed"), status.message
+
+
+def test_a_window_armed_ahead_is_refused_rather_than_started_early(growatt, hybrids):
+    adapter, found = hybrids
+    _, target, _ = found["mix"]
+    ahead = ChargeDischarge(
+        action="charge",
+        control="duration",
+        duration_min=30,
+        window_start=datetime.now(UTC) + timedelta(hours=1),
+    )
+    result = adapter.send(ahead, [target], request_id="hyb-ahead").results[0]
+    assert result.outcome == Outcome.REJECTED and "at once" in result.message
+    assert _vpp_commands(growatt) == []
