@@ -9,7 +9,9 @@ import pytest
 from fleets.enrolments import enrolment_process
 from fleets.models import Device, EnrolmentItem, Plant
 from fleets.telemetry import telemetry_sync_account
-from tests.plugins.fleet_sims import vendor_account_on
+from tests.plugins.fleet_sims import EnrolSim, vendor_account_on
+from vendors.growatt.simulator.control import GrowattSimControl
+from vendors.simkit.launcher import running_simulator
 
 
 def run_to_the_end(enrolment_id: int, timeout_s: float = 240) -> None:
@@ -68,3 +70,39 @@ def test_enrol_dataloggers_by_sn_and_check_code(growatt_enrol_sim, bob_api, org)
     assert outcome.plants == Plant.objects.filter(vendor_account=account).count()
     assert not plants.filter(soc_pct__isnull=True).exists()
     assert sim.control.stats()["totals"]["rate_limited"] == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_enrolled_hybrids_get_their_family_battery_size_and_capabilities(bob_api, org):
+    """Dataloggers of an SP machine, a MIN, an SPH and an SPA: enrolment's discovery stores each family
+    (device/list types 2, 7, 5, 6) and the hybrids' battery size (bmsGaugeFCC x vbat)."""
+    args = ("--plants", "0", "--accounts", "1", "--unenrolled", "4", "--speed", "600", "--seed", "31")
+    with running_simulator(
+        "vendors.growatt.simulator", *args, "--families", "storage,tlx,mix,spa"
+    ) as process:
+        _, base_url = process
+        with GrowattSimControl(base_url) as control:
+            owner = control.accounts()[0]
+            sim = EnrolSim("growatt", base_url, control, 600.0, str(owner["user_name"]), owner["token"])
+            waiting = sim.waiting(4)
+            account = vendor_account_on(sim, org)
+            items = [{"sn": u["datalogger_sn"], "check_code": u["check_code"], "plant_name": f"Hybrid {i}",
+                      "timezone": u["timezone"]} for i, u in enumerate(waiting)]  # fmt: skip
+            response = bob_api.post(
+                "/api/v1/enrolments",
+                {"vendor_account": account.pk, "method": "sn", "items": items},
+                format="json",
+            )
+            assert response.status_code == 202, response.json()
+            run_to_the_end(response.json()["id"])
+    families = {}
+    for unit in waiting:
+        plant = Plant.objects.get(vendor_account=account, name=f"Hybrid {waiting.index(unit)}")
+        shown = bob_api.get(f"/api/v1/plants/{plant.pk}").json()["capabilities"]
+        families[unit["family"]] = ([c["family"] for c in shown], plant.battery_usable_kwh)
+    assert families["storage"][0] == ["storage"]
+    for family in ("tlx", "mix", "spa"):
+        names, kwh = families[family]
+        assert names == [family]
+        true_kwh = next(u for u in waiting if u["family"] == family)["units"][0]["capacity_wh"] / 1000
+        assert kwh == pytest.approx(true_kwh, rel=0.1)

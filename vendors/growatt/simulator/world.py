@@ -162,7 +162,10 @@ class World:
             if family != "storage":
                 self.set_family(unit, family)
         for j in range(1, self.n_unenrolled + 1):
-            self._make_unit(rng, self.n_plants + j)
+            unit = self._make_unit(rng, self.n_plants + j)
+            family = self.families[(self.n_plants + j - 1) % len(self.families)]
+            if family != "storage":  # dataloggers awaiting enrolment cycle through the families too
+                self.set_family(unit, family)
 
     def _add_account(self, account: Account) -> None:
         self.accounts[account.name] = account
