@@ -76,7 +76,8 @@ def test_enrol_dataloggers_by_sn_and_check_code(growatt_enrol_sim, bob_api, org)
 def test_enrolled_hybrids_get_their_family_battery_size_and_capabilities(bob_api, org):
     """Dataloggers of an SP machine, a MIN, an SPH and an SPA: enrolment's discovery stores each family
     (device/list types 2, 7, 5, 6) and the hybrids' battery size (bmsGaugeFCC x vbat)."""
-    args = ("--plants", "0", "--accounts", "1", "--unenrolled", "4", "--speed", "600", "--seed", "31")
+    # One plant already there: it tells enrolment the end user (c_user_id) new plants belong to.
+    args = ("--plants", "1", "--accounts", "1", "--unenrolled", "4", "--speed", "600", "--seed", "31")
     with running_simulator(
         "vendors.growatt.simulator", *args, "--families", "storage,tlx,mix,spa"
     ) as process:
@@ -95,6 +96,8 @@ def test_enrolled_hybrids_get_their_family_battery_size_and_capabilities(bob_api
             )
             assert response.status_code == 202, response.json()
             run_to_the_end(response.json()["id"])
+    detail = bob_api.get(f"/api/v1/enrolments/{response.json()['id']}").json()
+    assert detail["succeeded_count"] == 4, detail
     families = {}
     for unit in waiting:
         plant = Plant.objects.get(vendor_account=account, name=f"Hybrid {waiting.index(unit)}")
