@@ -159,9 +159,12 @@ class GrowattAdapter(GrowattCalls):
                         target, request_id, cmd.stop_steps(list(target.storage_sns)), "stop"
                     )
                 return self._charge(command, target, request_id)
+            # inverterSet does not know a hybrid's SN (FIELD_NOTES "Hybrid families", left undone)
+            hybrid_sns = {sn for sn, _, _ in hybrids.hybrids_of(target)}
+            inverter_sns = [sn for sn in target.inverter_sns if sn not in hybrid_sns]
             if isinstance(command, DevicePower):
                 value = cmd.ON if command.on else cmd.OFF
-                steps = [cmd.inverter_step(sn, cmd.PV_ON_OFF, value) for sn in target.inverter_sns]
+                steps = [cmd.inverter_step(sn, cmd.PV_ON_OFF, value) for sn in inverter_sns]
                 steps += [cmd.storage_step(sn, cmd.STORAGE_ON_OFF, value) for sn in target.storage_sns]
                 return self._settings(target, request_id, steps, "device")
             if isinstance(command, StorageSet):
@@ -170,7 +173,7 @@ class GrowattAdapter(GrowattCalls):
                 return self._settings(target, request_id, steps, "storage machine")
             if isinstance(command, InverterSet):
                 c1, c2 = cmd.validate_inverter_set(command.param_id, command.command_1, command.command_2)
-                steps = [cmd.inverter_step(sn, command.param_id, c1, c2) for sn in target.inverter_sns]
+                steps = [cmd.inverter_step(sn, command.param_id, c1, c2) for sn in inverter_sns]
                 return self._settings(target, request_id, steps, "inverter")
         except Refusal as exc:
             return TargetResult(

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from tests.adapters.growatt.helpers import poll_once, wait_real
-from vendors.base import ChargeDischarge, DeviceInfo, Outcome, PlantTarget, TaskState
+from vendors.base import ChargeDischarge, DeviceInfo, DevicePower, Outcome, PlantTarget, TaskState
 
 FAMILIES = ("tlx", "mix", "spa")
 
@@ -175,3 +175,11 @@ def test_a_window_armed_ahead_is_refused_rather_than_started_early(growatt, hybr
     result = adapter.send(ahead, [target], request_id="hyb-ahead").results[0]
     assert result.outcome == Outcome.REJECTED and "at once" in result.message
     assert _vpp_commands(growatt) == []
+
+
+def test_device_power_is_not_sent_to_a_hybrid_through_inverter_set(growatt, hybrids):
+    adapter, found = hybrids
+    _, target, _ = found["tlx"]
+    result = adapter.send(DevicePower(on=False), [target], request_id="hyb-off").results[0]
+    assert result.outcome == Outcome.REJECTED and "no device SN" in result.message
+    assert growatt.commands("/v1/inverterSet") == []
