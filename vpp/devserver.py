@@ -27,11 +27,6 @@ SIMULATORS = {
     "huawei": ("vendors.huawei.simulator", int(os.environ.get("VPP_DEMO_HUAWEI_PORT", "8101"))),
     "growatt": ("vendors.growatt.simulator", int(os.environ.get("VPP_DEMO_GROWATT_PORT", "8102"))),
 }
-# The demo's Growatt plants cycle through the device families: SP storage machines, MIN TL-XH, SPH and SPA
-# hybrids (vendors/growatt/simulator --families; vendors/growatt/FIELD_NOTES.md "Hybrid families").
-SIM_EXTRA_ARGS = {
-    "growatt": ["--families", os.environ.get("VPP_DEMO_GROWATT_FAMILIES", "storage,tlx,mix,spa")]
-}
 SIM_SPEED = os.environ.get("VPP_DEMO_SIM_SPEED", "60")
 SIM_PLANTS = os.environ.get("VPP_DEMO_PLANTS", "50")
 
@@ -100,7 +95,8 @@ def main() -> None:
             SIM_PLANTS,
             "--speed",
             SIM_SPEED,
-            *SIM_EXTRA_ARGS.get(vendor, []),
+            # the simulator's own demo arguments (e.g. a mix of device families), if it has any
+            *getattr(importlib.import_module(module), "DEMO_ARGS", ()),
         ]
         proc = _start(f"{vendor}-sim", cmd, log_dir)
         procs.append(proc)

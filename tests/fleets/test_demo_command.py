@@ -8,6 +8,7 @@ from django.core.management import call_command
 from rest_framework.test import APIClient
 
 from fleets.models import Fleet, Plant
+from vendors.growatt.simulator import DEMO_ARGS
 from vendors.simkit.launcher import start_simulator, stop_simulator
 
 
@@ -36,10 +37,10 @@ def test_demo_ends_with_a_fleet_of_the_simulators_plants(huawei_sim, growatt_sim
 
 @pytest.mark.django_db(transaction=True)
 def test_the_demo_fleet_mixes_growatt_device_families():
-    """`make run` starts the Growatt simulator with --families (vpp/devserver.py): the demo fleet then holds
+    """`make run` starts each simulator with its DEMO_ARGS (vpp/devserver.py): the demo fleet then holds
     SP storage machines and MIN, SPH and SPA hybrids, each discovered with its family and battery size."""
     args = ("--plants", "8", "--accounts", "1", "--unenrolled", "0", "--speed", "600", "--seed", "5")
-    proc, base_url = start_simulator("vendors.growatt.simulator", *args, "--families", "storage,tlx,mix,spa")
+    proc, base_url = start_simulator("vendors.growatt.simulator", *args, *DEMO_ARGS)
     try:
         out = io.StringIO()
         call_command("vpp_demo", "--growatt-url", base_url, "--sim-speed", "600", stdout=out)

@@ -18,4 +18,8 @@ See README.md for the endpoints, the storageSet window rules and the ``/_sim/`` 
 
 from .app import build_app
 
-__all__ = ["build_app"]
+DEMO_ARGS = ("--families", "storage,tlx,mix,spa")
+"""What ``make run`` (vpp/devserver.py) adds for the demo: its fleet mixes SP machines and MIN/SPH/SPA
+hybrids (FIELD_NOTES "Hybrid families")."""
+
+__all__ = ["DEMO_ARGS", "build_app"]
