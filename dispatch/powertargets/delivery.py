@@ -1,9 +1,13 @@
 """How much a power target delivered: measured battery power per plant and per fleet per 5-minute interval.
 
 Readings come from the telemetry time series (fleets.telemetry reads every active plant at the vendor's
-maximum rate: Huawei each plant once per 5 minutes, 100 a call, NBI V7 9.3.2). Computed on read, from
-the stored plan and those readings, so the answer is the same whenever it is asked once the window is
-over, and it follows the window live before that.
+maximum rate: Huawei each plant once per 5 minutes, 100 a call, NBI V7 9.3.2). The power-target tick
+stores each interval (PowerTargetInterval) once it has settled: `settle_s` after its end, when no reading
+still to come can change it. The endpoint reads those rows and measures only the intervals not stored yet
+(the open one, and the last closed ones while they settle), from the plan and the readings, the same way;
+so the answer is the same whenever it is asked once the window is over, and follows the window live before.
+A stored interval counts the plants that took part when it was recorded (a re-allocation round's plants
+count from the interval they joined in).
 
 - A reading is an instantaneous sample, one per plant per 5 minutes at best: a plant's power is a step
   function that holds each reading until the next (for at most two telemetry windows; after that the
@@ -29,11 +33,12 @@ from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from datetime import datetime, timedelta
 
+from django.db.models import Count
 from django.utils import timezone
 
 from dispatch.models import DispatchTask
 from dispatch.planning.model import INTERVAL_S
-from dispatch.powertargets.models import PowerTarget, PowerTargetPlant
+from dispatch.powertargets.models import PowerTarget, PowerTargetInterval, PowerTargetPlant
 from fleets.models import PlantTelemetry
 
 T = DispatchTask.State
@@ -99,60 +104,165 @@ def _plant_kw(readings: list, start: datetime, end: datetime, changed_at, hold: 
     return total / (end - start).total_seconds()
 
 
-def power_target_delivery(*, target: PowerTarget, now: datetime | None = None) -> dict:
-    now = now or timezone.now()
-    speed = max(target.clock_speed, 1e-9)
-    sign = -1.0 if target.direction == PowerTarget.Direction.DISCHARGE else 1.0
-    parts = list(
-        PowerTargetPlant.objects.filter(target=target)
-        .select_related("task")
-        .order_by("plant_id")
-        .only("plant_id", "allocated_kw", "eta", "task__state", "task__sent_at", "task__remote_id")
-    )
-    plant_ids = [p.plant_id for p in parts]
-    baseline_start = target.window_start - timedelta(seconds=BASELINE_S / speed)
-    readings = _series(plant_ids, baseline_start, target.window_end, sign)
-    hold = timedelta(seconds=HOLD_S / speed)
-    step = timedelta(seconds=INTERVAL_S / speed)
+class _Measure:
+    """What measuring a target's intervals needs, read once: its participants, their readings from the
+    baseline hour to the window's end, where each one's power changed, baselines and the plan."""
 
-    # Where each plant's power changed: when the vendor took its command, or the start of the window it
-    # armed ahead (its ETA), whichever is later.
-    changed_at = {
-        p.plant_id: (max(p.task.sent_at, p.eta) if p.task and p.task.sent_at else None) for p in parts
+    def __init__(self, target: PowerTarget) -> None:
+        self.target = target
+        self.speed = max(target.clock_speed, 1e-9)
+        sign = -1.0 if target.direction == PowerTarget.Direction.DISCHARGE else 1.0
+        self.parts = list(
+            PowerTargetPlant.objects.filter(target=target)
+            .select_related("task")
+            .order_by("plant_id")
+            .only("plant_id", "allocated_kw", "eta", "task__state", "task__sent_at", "task__remote_id")
+        )
+        baseline_start = target.window_start - timedelta(seconds=BASELINE_S / self.speed)
+        self.readings = _series([p.plant_id for p in self.parts], baseline_start, target.window_end, sign)
+        self.hold = timedelta(seconds=HOLD_S / self.speed)
+        self.step = timedelta(seconds=INTERVAL_S / self.speed)
+        # Where each plant's power changed: when the vendor took its command, or the start of the window
+        # it armed ahead (its ETA), whichever is later.
+        self.changed_at = {
+            p.plant_id: (max(p.task.sent_at, p.eta) if p.task and p.task.sent_at else None)
+            for p in self.parts
+        }
+        self.baseline: dict[int, float] = {}
+        for p in self.parts:
+            before = [kw for at, kw in self.readings.get(p.plant_id, ()) if at < target.window_start]
+            self.baseline[p.plant_id] = sum(before) / len(before) if before else 0.0
+        self.planned = {i["start"]: i["planned_kw"] for i in target.plan.get("intervals", [])}
+
+    def interval(self, start: datetime, end: datetime, now: datetime) -> dict:
+        """One interval measured up to `now`: fleet power (unrounded), each plant's, and who reported."""
+        plant_kw: dict[int, float] = {}
+        reporting = 0
+        for p in self.parts:
+            readings = self.readings.get(p.plant_id, [])
+            plant_kw[p.plant_id] = _plant_kw(
+                readings, start, min(end, now), self.changed_at[p.plant_id], self.hold
+            )
+            reporting += any(start <= at < end for at, _ in readings)
+        return {
+            "start": start,
+            "end": end,
+            "target_kw": self.target.power_kw,
+            "planned_kw": self.planned.get(start.isoformat()),
+            "measured_kw": sum(plant_kw.values()),
+            "baseline_kw": sum(self.baseline.values()),
+            "plants_reporting": reporting,
+            "plant_kw": plant_kw,
+        }
+
+
+_RECORDED = ("end", "target_kw", "planned_kw", "measured_kw", "baseline_kw", "plants_reporting", "plant_kw")
+
+
+def settle_s(target: PowerTarget) -> float:
+    """Our seconds after an interval's end until no reading can change it: a reading holds for HOLD_S
+    (the first one after a command also stands back to it), and the telemetry sync may store a reading
+    up to one KPI window after the vendor took it."""
+    return (HOLD_S + INTERVAL_S) / max(target.clock_speed, 1e-9)
+
+
+def power_target_record(*, target: PowerTarget, now: datetime | None = None) -> int:
+    """Store every settled interval of the window not stored yet; returns how many were written.
+
+    Idempotent: an upsert on (target, start) (a unique constraint), so a re-run tick or two workers at
+    once write each interval once, with the same figures (a settled interval no longer changes)."""
+    now = now or timezone.now()
+    settled_before = now - timedelta(seconds=settle_s(target))
+    done = set(PowerTargetInterval.objects.filter(target=target).values_list("start", flat=True))
+    measure = None
+    rows = []
+    for start, end in _bounds(target):
+        if end > settled_before:
+            break
+        if start in done:
+            continue
+        measure = measure or _Measure(target)
+        figures = measure.interval(start, end, now)
+        figures["plant_kw"] = {str(pk): kw for pk, kw in figures["plant_kw"].items()}
+        rows.append(PowerTargetInterval(target=target, **figures))
+    if rows:
+        PowerTargetInterval.objects.bulk_create(
+            rows,
+            update_conflicts=True,
+            unique_fields=["target", "start"],
+            update_fields=[*_RECORDED, "recorded_at"],
+        )
+    return len(rows)
+
+
+def power_targets_to_record(*, now: datetime) -> list[int]:
+    """Targets whose window has begun and that may still have an interval to store (a day's grace after
+    the window, for the last intervals to settle however slow the vendors' clock)."""
+    candidates = PowerTarget.objects.filter(
+        window_start__lte=now, window_end__gt=now - timedelta(days=1)
+    ).annotate(stored=Count("intervals"))
+    out = []
+    for target in candidates.only("pk", "window_start", "window_end", "clock_speed"):
+        if target.stored < sum(1 for _ in _bounds(target)):
+            out.append(target.pk)
+    return out
+
+
+def _bounds(target: PowerTarget):
+    """The window's 5-minute intervals as (start, end), the last one cut at the window's end."""
+    start = target.window_start
+    step = timedelta(seconds=INTERVAL_S / max(target.clock_speed, 1e-9))
+    while start < target.window_end:
+        end = min(start + step, target.window_end)
+        yield start, end
+        start = end
+
+
+def power_target_delivery(*, target: PowerTarget, now: datetime | None = None) -> dict:
+    """The delivery answer: stored rows for the intervals the tick recorded, the rest measured now."""
+    now = now or timezone.now()
+    measure = _Measure(target)
+    speed, parts, baseline = measure.speed, measure.parts, measure.baseline
+    readings, changed_at = measure.readings, measure.changed_at
+    stored = {
+        row.start: row
+        for row in PowerTargetInterval.objects.filter(target=target, end__lte=now).order_by("start")
     }
-    baseline: dict[int, float] = {}
-    for p in parts:
-        before = [kw for at, kw in readings.get(p.plant_id, ()) if at < target.window_start]
-        baseline[p.plant_id] = sum(before) / len(before) if before else 0.0
-    planned = {i["start"]: i["planned_kw"] for i in target.plan.get("intervals", [])}
 
     intervals = []
     per_plant_sum: dict[int, float] = defaultdict(float)
     measured_count = 0
-    start = target.window_start
-    while start < target.window_end:
-        end = min(start + step, target.window_end)
-        over = end <= now
+    for start, end in _bounds(target):
         if start >= now:
             break
-        measured = 0.0
-        for p in parts:
-            kw = _plant_kw(readings.get(p.plant_id, []), start, min(end, now), changed_at[p.plant_id], hold)
-            measured += kw
-            if over:
-                per_plant_sum[p.plant_id] += kw
+        over = end <= now
+        row = stored.get(start)
+        if row is not None:
+            figures = {
+                "measured_kw": row.measured_kw,
+                "planned_kw": row.planned_kw,
+                "baseline_kw": row.baseline_kw,
+                "target_kw": row.target_kw,
+                "plants_reporting": row.plants_reporting,
+                "plant_kw": {int(pk): kw for pk, kw in row.plant_kw.items()},
+            }
+        else:
+            figures = measure.interval(start, end, now)
         if over:
             measured_count += 1
+            for pk, kw in figures["plant_kw"].items():
+                per_plant_sum[pk] += kw
         intervals.append({
             "start": start.isoformat(),
             "end": end.isoformat(),
             "complete": over,
-            "target_kw": target.power_kw,
-            "planned_kw": planned.get(start.isoformat()),
-            "measured_kw": round(measured, 3),
-            "baseline_kw": round(sum(baseline.values()), 3),
+            "recorded": row is not None,
+            "target_kw": figures["target_kw"],
+            "planned_kw": figures["planned_kw"],
+            "measured_kw": round(figures["measured_kw"], 3),
+            "baseline_kw": round(figures["baseline_kw"], 3),
+            "plants_reporting": figures["plants_reporting"],
         })  # fmt: skip
-        start = end
 
     vendor_h = lambda a, b: (b - a).total_seconds() * speed / 3600  # noqa: E731
     delivered_kwh = sum(

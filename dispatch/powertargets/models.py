@@ -60,3 +60,32 @@ class PowerTargetPlant(models.Model):
 
     def __str__(self) -> str:
         return f"plant {self.plant_id}: {self.allocated_kw:g} kW"
+
+
+class PowerTargetInterval(models.Model):
+    """One closed 5-minute interval of a power target's window, as the power-target tick measured it.
+
+    Written once per interval when it has settled (every reading that can change it is in), by an upsert
+    on (target, start): a re-run tick or two workers at once write the same row, never a second one. The
+    delivery endpoint reads these and computes only the intervals not recorded yet."""
+
+    target = models.ForeignKey(PowerTarget, on_delete=models.CASCADE, related_name="intervals")
+    start = models.DateTimeField()
+    end = models.DateTimeField()
+    target_kw = models.FloatField()
+    planned_kw = models.FloatField(null=True, blank=True, help_text="The plan's power for it; null: none")
+    measured_kw = models.FloatField(help_text="Mean measured battery power, in the target's direction")
+    baseline_kw = models.FloatField(help_text="The participants' baseline: mean power the hour before")
+    plants_reporting = models.PositiveIntegerField(help_text="Participants with a reading inside it")
+    plant_kw = models.JSONField(
+        default=dict, help_text="Each participant's mean power over it (plant id -> kW), for the plants list"
+    )
+    recorded_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["target", "start"], name="power_target_interval_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.start:%H:%M}: {self.measured_kw:.1f} of {self.target_kw:g} kW, target {self.target_id}"

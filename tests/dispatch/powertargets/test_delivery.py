@@ -3,13 +3,17 @@ baseline, from the telemetry time series (rows written here as the telemetry syn
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 
 import pytest
 import time_machine
+from django.db import connections
 
 from dispatch.models import DispatchTask
-from dispatch.powertargets.models import PowerTarget
+from dispatch.powertargets.delivery import power_target_record, settle_s
+from dispatch.powertargets.models import PowerTarget, PowerTargetInterval
+from dispatch.powertargets.tasks import reallocate_tick
 from fleets.models import PlantTelemetry
 from tests.dispatch.api.conftest import make_job
 from tests.dispatch.powertargets.conftest import discharge_target_on_ten_plants
@@ -134,3 +138,82 @@ def test_delivery_is_only_for_power_targets_and_only_for_the_owner(org, alice, b
     response = bob_api.get(f"{URL}/{plain.pk}/delivery")
     assert response.status_code == 404
     assert response.json()["error"] == "not_a_power_target"
+
+
+def without_recorded(answer: dict) -> dict:
+    return {
+        **answer,
+        "intervals": [{k: v for k, v in i.items() if k != "recorded"} for i in answer["intervals"]],
+    }
+
+
+@pytest.mark.django_db
+def test_the_tick_stores_each_settled_interval_once_and_the_endpoint_answers_the_same_from_them(bob_api, job):
+    participants = sorted(job.plants.values_list("plant_id", flat=True))
+    powers = {pk: -5000.0 for pk in participants}
+    powers[participants[-1]] = -4500.0  # within 5 %: the tick re-allocates nothing
+    readings(job, powers)
+    computed = delivery(bob_api, job)
+    assert not any(i["recorded"] for i in computed["intervals"])
+
+    # Mid-window only the intervals that have settled are stored: the rest may still get readings.
+    with time_machine.travel(job.window_start + timedelta(minutes=21), tick=False):
+        reallocate_tick()
+    assert PowerTargetInterval.objects.filter(target=job).count() == 1  # 0-5 min, settled at 20.3 min
+
+    settled = job.window_end + timedelta(seconds=settle_s(job) + 1)
+    with time_machine.travel(settled, tick=False):
+        reallocate_tick()
+        reallocate_tick()  # a re-run tick writes nothing twice
+        assert power_target_record(target=job) == 0
+    rows = list(PowerTargetInterval.objects.filter(target=job).order_by("start"))
+    assert [r.start.isoformat() for r in rows] == [i["start"] for i in computed["intervals"]]
+    assert rows[0].plants_reporting == 4 and rows[0].measured_kw == pytest.approx(19.5)
+    assert rows[0].plant_kw[str(participants[-1])] == pytest.approx(4.5)
+
+    stored = delivery(bob_api, job)
+    assert all(i["recorded"] for i in stored["intervals"])
+    assert without_recorded(stored) == without_recorded(computed)
+    # The intervals come from the stored rows: readings gone (or late ones arriving) no longer change them.
+    PlantTelemetry.objects.filter(measured_at__gte=job.window_start).delete()
+    again = delivery(bob_api, job)
+    assert again["intervals"] == stored["intervals"]
+    assert again["summary"]["delivered_kwh"] == computed["summary"]["delivered_kwh"]
+    assert again["outcome"] == computed["outcome"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_recorders_at_once_write_each_interval_once(bob_api, job):
+    """Two workers' ticks at the same moment, each on its own database connection: whichever way they
+    interleave, each interval is one row (the unique constraint and the upsert)."""
+    readings(job, dict.fromkeys(job.plants.values_list("plant_id", flat=True), -5000.0))
+    settled = job.window_end + timedelta(seconds=settle_s(job) + 1)
+    barrier = threading.Barrier(2)
+    errors: list[BaseException] = []
+
+    def worker() -> None:
+        try:
+            target = PowerTarget.objects.get(pk=job.pk)
+            barrier.wait(timeout=30)
+            power_target_record(target=target, now=settled)
+        except BaseException as exc:  # noqa: BLE001 - reported by the test below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not errors, errors
+    assert PowerTargetInterval.objects.filter(target=job).count() == 6
+
+
+@pytest.mark.django_db
+def test_stored_intervals_are_the_owners_only(bob_api, charlie_api, job):
+    readings(job, dict.fromkeys(job.plants.values_list("plant_id", flat=True), -5000.0))
+    with time_machine.travel(job.window_end + timedelta(seconds=settle_s(job) + 1), tick=False):
+        reallocate_tick()
+        assert charlie_api.get(f"{URL}/{job.job_id}/delivery").status_code == 404
+    assert PowerTargetInterval.objects.filter(target=job).count() == 6
