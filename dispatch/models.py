@@ -159,6 +159,13 @@ class DispatchTask(models.Model):
         REJECTED = "rejected", "Rejected by the vendor"
         UNSUPPORTED = "unsupported", "Not supported by the plant's vendor"
 
+    class EnergySource(models.TextChoices):
+        UNKNOWN = "", "Not measured yet"
+        VENDOR = "vendor", "Reported by the vendor"
+        TELEMETRY = "telemetry", "Battery power telemetry, integrated"
+        SOC_DELTA = "soc_delta", "State-of-charge change times capacity"
+        NONE = "none", "Nothing to measure it from"
+
     OPEN_STATES = (State.PENDING, State.SENDING, State.ACCEPTED, State.IN_PROGRESS)
     RUNNING_STATES = (State.ACCEPTED, State.IN_PROGRESS)  # the vendor has it
     TERMINAL_STATES = (
@@ -185,6 +192,13 @@ class DispatchTask(models.Model):
     vendor_message = models.CharField(max_length=500, blank=True)
     charged_kwh = models.FloatField(null=True, blank=True)
     discharged_kwh = models.FloatField(null=True, blank=True)
+    energy_source = models.CharField(
+        max_length=10,
+        choices=EnergySource.choices,
+        default=EnergySource.UNKNOWN,
+        blank=True,
+        help_text="Where charged/discharged kWh came from (dispatch.engine.energy)",
+    )
     exec_start = models.DateTimeField(null=True, blank=True)
     exec_end = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
@@ -204,6 +218,7 @@ class DispatchTask(models.Model):
             models.Index(fields=["plant", "state"]),
             models.Index(fields=["request", "state"]),
             models.Index(fields=["state", "timeout_at"]),
+            models.Index(fields=["energy_source", "finished_at"]),
         ]
 
     def __str__(self) -> str:

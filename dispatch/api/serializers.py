@@ -323,6 +323,7 @@ class DispatchTaskSerializer(serializers.ModelSerializer):
             "vendor_message",
             "charged_kwh",
             "discharged_kwh",
+            "energy_source",
             "sent_at",
             "exec_start",
             "exec_end",

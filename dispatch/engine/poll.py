@@ -128,6 +128,11 @@ def _apply_statuses(request, tasks, statuses, *, now, refresh, speed, mine) -> N
             "remote_id": (status.remote_id or task.remote_id or "")[:64],
             "charged_kwh": status.charged_kwh,
             "discharged_kwh": status.discharged_kwh,
+            "energy_source": (
+                DispatchTask.EnergySource.VENDOR
+                if status.charged_kwh is not None or status.discharged_kwh is not None
+                else DispatchTask.EnergySource.UNKNOWN
+            ),
             "exec_start": status.exec_start,
             "vendor_code": (status.vendor_code or "")[:32],
             "vendor_message": (status.message or "")[:500],

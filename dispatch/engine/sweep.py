@@ -7,7 +7,9 @@ nothing relies on one: every few seconds the sweep
   3. times out open tasks past their timeout (job deadline, or the vendor's own 24 h bound), and sends
      a stop to the charges and discharges still running at their job's deadline,
   4. finishes open jobs none of whose tasks is open,
-  5. enqueues a send lane for every account with a due request and a poll lane for every account with a
+  5. measures the energy of ended charges and discharges the vendor gave none for (engine.energy),
+  6. moves accepted charges and discharges to in_progress once telemetry shows the battery working,
+  7. enqueues a send lane for every account with a due request and a poll lane for every account with a
      due poll, unless a worker holds that lane right now.
 Every step is a conditional update (or only enqueues), so two sweeps at once do no harm.
 """
@@ -20,6 +22,7 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
+from dispatch.engine.energy import tasks_energy_fill
 from dispatch.engine.finish import job_finish_if_done
 from dispatch.engine.kick import kick_poll, kick_send
 from dispatch.engine.lanes import lanes_free
@@ -81,6 +84,7 @@ def sweep_run() -> dict:
         "reclaimed": requests_reclaim_expired(now),
         "timed_out_jobs": len(tasks_time_out(now)),
         "finished": jobs_finish_done(),
+        "energy_measured": tasks_energy_fill(now),
     }
     send_accounts = set(due_requests(now=now).values_list("vendor_account_id", flat=True).distinct())
     poll_accounts = set(due_polls(now=now).values_list("vendor_account_id", flat=True).distinct())
