@@ -29,6 +29,7 @@ from dispatch.engine.lanes import lanes_free
 from dispatch.engine.poll import due_polls
 from dispatch.engine.send import due_requests
 from dispatch.engine.stops import tasks_stop_past_deadline
+from dispatch.engine.working import tasks_mark_working
 from dispatch.models import DispatchJob, DispatchLane, DispatchTask, VendorRequest
 from webhooks import hooks as webhook_hooks
 
@@ -85,6 +86,7 @@ def sweep_run() -> dict:
         "timed_out_jobs": len(tasks_time_out(now)),
         "finished": jobs_finish_done(),
         "energy_measured": tasks_energy_fill(now),
+        "working": tasks_mark_working(now),
     }
     send_accounts = set(due_requests(now=now).values_list("vendor_account_id", flat=True).distinct())
     poll_accounts = set(due_polls(now=now).values_list("vendor_account_id", flat=True).distinct())
