@@ -108,7 +108,7 @@ def planning(args) -> None:
 
 # --- part 2: through the engine ---------------------------------------------------------------------------
 
-DB_NAME = "vpp_bench_power_target"
+DB_NAME = os.environ.get("BENCH_DB", "vpp_bench_power_target")  # one per engineer on a shared host
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/12")
 HUAWEI_ACCOUNTS = 5
 GROWATT_ACCOUNTS = 2

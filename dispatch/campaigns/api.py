@@ -23,13 +23,14 @@ from dispatch.campaigns.services import (
     campaign_set_enabled,
     campaign_update,
 )
+from dispatch.commands import POWER_TARGET
 from fleets.models import Fleet
 from vendors.base import CommandKind
 from vpp.api_fields import BooleanFilter, FieldAliasesMixin, ObjectIdFilter, StrictPrimaryKeyRelatedField
 from vpp.filters import pagination_parameters, refuse_unknown_query_parameters
 from vpp.permissions import CanOperate, organization_of
 
-COMMANDS = [k.value for k in CommandKind]
+COMMANDS = [*(k.value for k in CommandKind), POWER_TARGET]  # as POST /dispatches takes them
 
 
 @extend_schema_serializer(deprecate_fields=["command_kind"])

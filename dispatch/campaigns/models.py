@@ -7,6 +7,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from dispatch.campaigns.recurrence import Recurrence, RecurrenceKind
+from dispatch.commands import POWER_TARGET
 from dispatch.models import DispatchJob
 from fleets.models import Fleet, Organization
 from vendors.base import CommandKind
@@ -20,7 +21,9 @@ class Campaign(models.Model):
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="campaigns")
     name = models.CharField(max_length=200)
     fleet = models.ForeignKey(Fleet, on_delete=models.PROTECT, related_name="campaigns")
-    command_kind = models.CharField(max_length=32, choices=[(k.value, k.value) for k in CommandKind])
+    command_kind = models.CharField(
+        max_length=32, choices=[(k, k) for k in (*(k.value for k in CommandKind), POWER_TARGET)]
+    )
     params = models.JSONField(default=dict, blank=True, help_text="Validated like a dispatch's params")
     recurrence_kind = models.CharField(max_length=8, choices=[(k.value, k.value) for k in RecurrenceKind])
     recurrence = models.CharField(

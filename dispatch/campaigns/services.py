@@ -21,11 +21,11 @@ from datetime import UTC, datetime, time, timedelta
 
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone as djtz
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import ErrorDetail, ValidationError
 
 from dispatch.campaigns.models import Campaign, CampaignRun
 from dispatch.campaigns.recurrence import RecurrenceError, parse_recurrence, zone
-from dispatch.commands import validate_command
+from dispatch.commands import POWER_TARGET, validate_command
 from dispatch.models import DispatchJob
 from vpp.errors import DomainError
 
@@ -73,6 +73,14 @@ def campaign_check(fields: dict) -> tuple[dict | None, dict[str, list[str]]]:
     if fields.get("command_kind"):
         try:
             params, _ = validate_command(fields["command_kind"], fields.get("params") or {})
+            if fields["command_kind"] == POWER_TARGET and fields.get("fleet") is not None:
+                _check_power_target(fields["fleet"], params)
+        except DomainError as exc:
+            params = None
+            # A dispatch names `plants` for an empty fleet; here the fleet is the field at fault.
+            errors[exc.field if exc.field and exc.field != "plants" else "fleet"] = [
+                ErrorDetail(exc.detail, code=exc.code)
+            ]
         except ValidationError as exc:
             detail = exc.detail if isinstance(exc.detail, dict) else {"params": exc.detail}
             for key, value in detail.items():
@@ -83,6 +91,16 @@ def campaign_check(fields: dict) -> tuple[dict | None, dict[str, list[str]]]:
                         messages if isinstance(messages, list) else [messages]
                     )
     return params, errors
+
+
+def _check_power_target(fleet, params: dict) -> None:
+    """A power target's checks against its fleet, as POST /dispatches makes them (a fleet with active
+    plants and batteries, power_kw not above what they could ever give together), so a campaign that
+    could never run is refused when it is saved. What depends on telemetry (available power now) is
+    planned at each run, with its warnings, as for a dispatch."""
+    from dispatch.powertargets.services import power_target_check
+
+    power_target_check(organization=fleet.organization, params=params, fleet=fleet)
 
 
 def campaign_reschedule(campaign: Campaign, *, now: datetime) -> None:
@@ -221,21 +239,27 @@ def _start_run(campaign: Campaign, occurrence: datetime, *, now: datetime) -> in
 
         dispatch_job_cancel(job=previous, by=campaign.created_by)
         on_conflict = DispatchJob.OnConflict.REPLACE
+    from dispatch.powertargets.services import power_target_create
     from dispatch.services import dispatch_job_create
 
     try:
         with transaction.atomic():
             params, command = validate_command(campaign.command_kind, campaign.params)
-            job, _ = dispatch_job_create(
+            # A power target is planned at each run from the fleet's telemetry then, and fans out as one
+            # made through POST /dispatches; any other command is the same per-plant command to all.
+            power_target = campaign.command_kind == POWER_TARGET
+            create = power_target_create if power_target else dispatch_job_create
+            extra = {} if power_target else {"command_kind": campaign.command_kind}
+            job, _ = create(
                 organization=campaign.organization,
                 created_by=campaign.created_by,
-                command_kind=campaign.command_kind,
                 params=params,
                 command=command,
                 fleet=campaign.fleet,
                 idempotency_key=f"campaign:{campaign.pk}:{occurrence.isoformat()}",
                 request_fingerprint=f"campaign:{campaign.pk}:{occurrence.isoformat()}",
                 on_conflict=on_conflict,
+                **extra,
             )
             if not _record(campaign, occurrence, CampaignRun.State.STARTED, job=job, started_at=now):
                 raise IntegrityError("occurrence already decided")

@@ -45,8 +45,37 @@ def power_target_plan(
     400 naming the field. A power above what is available now is planned with a warning.
     """
     now = now or timezone.now()
+    states, profiles = power_target_check(
+        organization=organization, params=params, fleet=fleet, plant_ids=plant_ids, now=now
+    )
+    speeds = {p.clock_speed for p in profiles.values()}
+    target = Target(
+        direction=params["direction"],
+        power_kw=params["power_kw"],
+        duration_min=params["duration_min"],
+        start_at=max(start_at or now, now),
+        now=now,
+        soc_floor_pct=params.get("soc_floor_pct", 0.0),
+        soc_ceiling_pct=params.get("soc_ceiling_pct", 100.0),
+        clock_speed=max(speeds) if speeds else 1.0,
+    )
+    return plan_power_target(target, states, profiles)
+
+
+def power_target_check(
+    *,
+    organization: Organization,
+    params: dict,
+    fleet: Fleet | None = None,
+    plant_ids: list[int] | None = None,
+    now: datetime | None = None,
+):
+    """The checks of a `power_target` against its fleet, as DomainError naming the field (a 400): a fleet
+    without batteries (`fleet` or `plants`), a power above what every battery of it could ever give
+    together (`params.power_kw`). Neither depends on telemetry, so a campaign is checked the same way
+    when it is saved (dispatch.campaigns). Returns the plants' states and the vendors' profiles."""
     targets = _target_plants(organization=organization, fleet=fleet, plant_ids=plant_ids)
-    states = plant_states(plant_ids=[pk for pk, _ in targets], now=now)
+    states = plant_states(plant_ids=[pk for pk, _ in targets], now=now or timezone.now())
     profiles = vendor_profiles(account_ids={account for _, account in targets})
     where = "fleet" if fleet is not None else "plants"
     if not any(has_battery(s) for s in states):
@@ -60,18 +89,7 @@ def power_target_plan(
             f"({ceiling_kw:.1f} kW: every battery at its maximum).",
             field="params.power_kw",
         )
-    speeds = {p.clock_speed for p in profiles.values()}
-    target = Target(
-        direction=direction,
-        power_kw=params["power_kw"],
-        duration_min=params["duration_min"],
-        start_at=max(start_at or now, now),
-        now=now,
-        soc_floor_pct=params.get("soc_floor_pct", 0.0),
-        soc_ceiling_pct=params.get("soc_ceiling_pct", 100.0),
-        clock_speed=max(speeds) if speeds else 1.0,
-    )
-    return plan_power_target(target, states, profiles)
+    return states, profiles
 
 
 def plan_to_json(plan: Plan, *, with_allocations: bool = True) -> dict:
