@@ -213,14 +213,8 @@ def engine(args) -> None:
     )
     from django.core.management import call_command
     from django.db import connection
-    from django.utils import timezone
 
-    from dispatch.models import DispatchJob
-    from dispatch.powertargets.delivery import HOLD_S, power_target_delivery
-    from dispatch.powertargets.models import PowerTarget, PowerTargetPlant
-    from dispatch.powertargets.services import power_target_create, power_target_plan
-    from fleets.models import Device, Plant, VendorCall
-    from vendors.base import ChargeDischarge
+    from fleets.models import Plant
     from vendors.growatt.simulator.control import GrowattSimControl
     from vendors.huawei.simulator.control import HuaweiSimControl
     from vendors.simkit.launcher import start_simulator, stop_simulator
@@ -277,25 +271,8 @@ def engine(args) -> None:
             everyone = Plant.objects.filter(organization=org)
             wait(lambda: not everyone.filter(telemetry_at__isnull=True).exists(), 1800, 1.0)
             print(f"every plant read once in {time.monotonic() - started:.0f} s", flush=True)
-            figures = _run_target(
-                org,
-                fleet,
-                accounts,
-                huawei,
-                growatt,
-                speed,
-                wait,
-                timezone,
-                DispatchJob,
-                PowerTarget,
-                PowerTargetPlant,
-                power_target_create,
-                power_target_plan,
-                power_target_delivery,
-                HOLD_S,
-                ChargeDischarge,
-            )
-            _report(figures, accounts, huawei, speed, VendorCall, Device, Plant)
+            figures = _run_target(org, fleet, huawei, growatt, speed)
+            _report(figures, accounts, huawei, speed)
     finally:
         for running in engines:
             running.stop()
@@ -306,24 +283,16 @@ def engine(args) -> None:
         stop_simulator(g_proc)
 
 
-def _run_target(
-    org,
-    fleet,
-    accounts,
-    huawei,
-    growatt,
-    speed,
-    wait,
-    timezone,
-    DispatchJob,
-    PowerTarget,
-    PowerTargetPlant,
-    power_target_create,
-    power_target_plan,
-    power_target_delivery,
-    HOLD_S,
-    ChargeDischarge,
-) -> dict:
+def _run_target(org, fleet, huawei, growatt, speed) -> dict:
+    from django.utils import timezone
+
+    from bench.harness import wait
+    from dispatch.models import DispatchJob
+    from dispatch.powertargets.delivery import HOLD_S, power_target_delivery
+    from dispatch.powertargets.models import PowerTarget, PowerTargetPlant
+    from dispatch.powertargets.services import power_target_create, power_target_plan
+    from vendors.base import ChargeDischarge
+
     vendor_s = lambda s: s / speed  # noqa: E731  vendor seconds -> real seconds
     probe = {"direction": "discharge", "power_kw": 1.0, "duration_min": DURATION_MIN, "soc_floor_pct": FLOOR}
     available = power_target_plan(
@@ -387,8 +356,10 @@ def _run_target(
     }
 
 
-def _report(figures, accounts, huawei, speed, VendorCall, Device, Plant) -> None:
+def _report(figures, accounts, huawei, speed) -> None:
     from django.db.models import Q
+
+    from fleets.models import Device, Plant, VendorCall
 
     delivery, (start, end) = figures["delivery"], figures["window"]
     landed = figures["landed"]
