@@ -336,6 +336,9 @@ class PlantKpi:
     meter_power_w: float | None = None
     health: str = ""
     measured_at: datetime | None = None
+    # When the plant's (first) read for this answer went out, just before the limiter booked it: the next
+    # identical read is allowed one vendor window after it (fleets.telemetry schedules from it).
+    asked_at: datetime | None = None
 
 
 # --- the audit trail ---------------------------------------------------------------------------------------

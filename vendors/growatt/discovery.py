@@ -20,7 +20,8 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC
+from dataclasses import replace
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
@@ -234,6 +235,7 @@ def realtime_kpis(adapter: GrowattAdapter, plant_codes: Sequence[str]) -> list[P
             plant_details(adapter, plant_id)  # learns the zone
             zone_name = adapter.recall(f"timezone:{plant_id}")
         zone = ZoneInfo(zone_name or "UTC")
+        asked_at = datetime.now(UTC)  # each SN's read is booked from here on: the next is due a window later
         storage = []
         for sn in devices["storage"]:
             answer, _ = adapter.read(
@@ -253,7 +255,7 @@ def realtime_kpis(adapter: GrowattAdapter, plant_codes: Sequence[str]) -> list[P
             )
             if answer.ok and isinstance(answer.data, dict):
                 inverters.append(answer.data)
-        out.append(_kpi(plant_id, zone, storage, inverters))
+        out.append(replace(_kpi(plant_id, zone, storage, inverters), asked_at=asked_at))
     return out
 
 

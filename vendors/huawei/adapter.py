@@ -19,7 +19,7 @@ request the vendor had already handled:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -615,14 +615,19 @@ class HuaweiAdapter:
         so the plant count is learned first (once, shared) if no process has yet."""
         self.calls.plant_count()
         kpis = []
-        measured_at = datetime.now(UTC)
         for number, chunk in enumerate(_chunks(list(dict.fromkeys(plant_codes)), MAX_PLANTS)):
             wait = self.calls.follow_up_wait("plantRealtimeKpi", number)
+            measured_at = datetime.now(
+                UTC
+            )  # also when the chunk was asked: its plants' next read is due from it
             reply = self.calls.call(
                 "plantRealtimeKpi", {"plantCodes": ",".join(chunk)}, targets=chunk, max_wait_s=wait
             )
             require_ok(reply)
-            kpis.extend(answers.kpi(row, measured_at) for row in answers.data_rows(reply, "plantRealtimeKpi"))
+            kpis.extend(
+                replace(answers.kpi(row, measured_at), asked_at=measured_at)
+                for row in answers.data_rows(reply, "plantRealtimeKpi")
+            )
         return kpis
 
 
