@@ -368,10 +368,13 @@ def _report(figures, accounts, huawei, speed) -> None:
     complete = [i for i in delivery["intervals"] if i["complete"]]
     within = [abs(i["measured_kw"] - i["target_kw"]) <= 0.05 * i["target_kw"] for i in complete]
     s = delivery["summary"]
+    # With one request per account (a fleet under ~500 Huawei plants) the quota bounds nothing: every
+    # account's single request may go at once, so there is no ratio to print, only the spread.
+    ratio = f"{ramp_s / bound_s:.2f}" if bound_s else "n/a (one request an account: the quota bounds nothing)"
     print(
-        f"measured ramp / quota bound: {ramp_s:.0f} s / {bound_s:.0f} s = "
-        f"{ramp_s / bound_s if bound_s else math.nan:.2f} (goal 1.00; commands landing, vendor seconds; "
-        f"delivery ramp_minutes {s['ramp_minutes']})"
+        f"measured ramp / quota bound: {ramp_s:.0f} s / {bound_s:.0f} s = {ratio} (goal 1.00; commands "
+        f"landing, vendor seconds, busiest account {figures['busiest']} requests; delivery ramp_minutes "
+        f"{s['ramp_minutes']})"
     )
     after = s["intervals_after_ramp"]
     shown = [round(i["measured_kw"]) for i in complete]
