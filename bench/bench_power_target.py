@@ -111,7 +111,6 @@ def planning(args) -> None:
 DB_NAME = os.environ.get("BENCH_DB", "vpp_bench_power_target")  # one per engineer on a shared host
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/12")
 HUAWEI_ACCOUNTS = 5
-GROWATT_ACCOUNTS = 2
 GROWATT_SHARE = 0.1
 UNDER_SHARE = 0.3  # an under-delivering plant gives this share of what it is told
 FLOOR = 20.0
@@ -227,7 +226,8 @@ def engine(args) -> None:
     huawei_n = args.plants - growatt_n
     print(
         f"engine: {huawei_n:,} Huawei plants over {HUAWEI_ACCOUNTS} accounts + {growatt_n:,} Growatt over "
-        f"{GROWATT_ACCOUNTS}, speed {speed:g} (a vendor minute is {60 / speed:.1f} s)",
+        f"{args.growatt_accounts}, speed {speed:g} (a vendor minute is {60 / speed:.1f} s); telemetry worker "
+        f"concurrency {args.sync_concurrency}",
         flush=True,
     )
     h_proc, h_url = start_simulator(
@@ -249,7 +249,7 @@ def engine(args) -> None:
         "--plants",
         str(growatt_n),
         "--accounts",
-        str(GROWATT_ACCOUNTS),
+        str(args.growatt_accounts),
         "--unenrolled",
         "0",
         "--speed",
@@ -265,7 +265,14 @@ def engine(args) -> None:
         with tempfile.TemporaryDirectory(prefix="bench-power-target-") as tmp:
             engines.append(Engine(Path(tmp), workers=2, concurrency=3))
             engines.append(
-                Engine(Path(tmp), workers=1, concurrency=4, queues="sync", beat=False, name="sync")
+                Engine(
+                    Path(tmp),
+                    workers=1,
+                    concurrency=args.sync_concurrency,
+                    queues="sync",
+                    beat=False,
+                    name="sync",
+                )
             )
             started = time.monotonic()
             everyone = Plant.objects.filter(organization=org)
@@ -423,6 +430,19 @@ def main() -> None:
     parser.add_argument("--plants", type=int, default=10_000)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--speed", type=float, default=10.0, help="simulator speed for the engine part")
+    parser.add_argument(
+        "--growatt-accounts",
+        type=int,
+        default=4,
+        help="Growatt accounts for the engine part: an account's reads are one after another (2 per plant)",
+    )
+    parser.add_argument(
+        "--sync-concurrency",
+        type=int,
+        default=10,
+        help="telemetry worker processes: one an account (5 Huawei + the Growatt ones) and one spare, so no "
+        "account's reads queue behind another's",
+    )
     args = parser.parse_args()
     if args.part in ("planning", "all"):
         planning(args)
