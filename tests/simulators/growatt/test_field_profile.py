@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import httpx
 import pytest
 
 LAST = "/v1/device/storage/storage_last_data"
@@ -122,3 +123,15 @@ def test_bad_switches_are_refused_and_change_nothing(growatt_sim):
         response = growatt_sim.control._http.post("/_sim/field", json=body)
         assert response.status_code == 400
     assert growatt_sim.control.get("/_sim/field") == before
+
+
+def test_a_plant_clock_can_keep_a_fixed_offset_all_year(api, growatt_sim, plant):
+    """FIELD_NOTES rows 1-2: /_sim/plants/clock puts the devices on a fixed offset; plant/details shows it."""
+    growatt_sim.control.plants_clock([plant["plant_id"]], "UTC-03:30")
+    growatt_sim.control.advance(301)
+    shown = api.get("/v1/plant/details", params={"plant_id": plant["plant_id"]}).json()["data"]
+    assert shown["timezone"] == "GMT-3:30"
+    assert growatt_sim.control.plant(plant["plant_id"])["units"][0]["timezone"] == "UTC-03:30"
+    for bad in ("GMT-3:30", "UTC+15:00", 5):
+        with pytest.raises(httpx.HTTPStatusError, match="400"):
+            growatt_sim.control.plants_clock([plant["plant_id"]], bad)

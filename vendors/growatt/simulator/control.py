@@ -58,6 +58,10 @@ class GrowattSimControl(SimControl):
     def plants_timezone(self, plant_ids: list[int], timezone: Any) -> None:
         self.post("/_sim/plants/timezone", {"plantIds": plant_ids, "timezone": timezone})
 
+    def plants_clock(self, plant_ids: list[int], timezone: str) -> None:
+        """The zone the plants' devices keep: IANA or a fixed "UTC-03:30" (FIELD_NOTES rows 1-2)."""
+        self.post("/_sim/plants/clock", {"plantIds": plant_ids, "timezone": timezone})
+
     def plants_coordinates(self, plant_ids: list[int], latitude: Any, longitude: Any) -> None:
         self.post(
             "/_sim/plants/coordinates", {"plantIds": plant_ids, "latitude": latitude, "longitude": longitude}

@@ -32,6 +32,9 @@ Each plant switch answers ``{"plantIds": [...]}`` and 400 when an ID is unknown.
 The field profile (``field``, FIELD_NOTES.md):
 
 - ``GET|POST /_sim/field`` ``{"profile": "field"|"document", <switch>: value, ...}`` -> the switches.
+- ``POST /_sim/plants/clock`` ``{"plantIds": [...], "timezone": "UTC-03:30" | IANA name}``: the zone the
+  plant's devices keep (their clock, and the "GMT-3:30" plant/details shows under the field profile); a
+  fixed offset keeps it all year (FIELD_NOTES rows 1-2: the datalogger's clock does not follow DST).
 - ``POST /_sim/plants/timezone`` ``{"plantIds": [...], "timezone": <any JSON>}``: what plant/details shows
   as ``timezone`` ("GMT-3:30", 8, "8", "PRC", "", null...); ``null`` with ``"clear": true`` undoes it.
 - ``POST /_sim/plants/coordinates`` ``{"plantIds": [...], "latitude": v, "longitude": v}``: what the plant
@@ -50,6 +53,7 @@ from typing import Any
 
 from aiohttp import web
 
+from vendors import zones
 from vendors.simkit import bad_request, read_json
 
 from .battery import Schedule
@@ -70,7 +74,7 @@ def unit_state(sim: Sim, unit: Unit) -> dict[str, Any]:
         "check_code": unit.check_code,
         "inverter_sn": unit.inverter_sn,
         "storage_sn": unit.storage_sn,
-        "timezone": unit.zone.key,
+        "timezone": zones.key(unit.zone),
         "device_type": unit.device_type,
         "family": unit.family,
         "vpp": {"percentage": unit.vpp_pct, "until": unit.vpp_end_t} if unit.vpp_end_t else None,
@@ -308,6 +312,21 @@ async def plants_timezone(request: web.Request) -> web.Response:
     return web.json_response({"plantIds": ids})
 
 
+async def plants_clock(request: web.Request) -> web.Response:
+    """The zone the plant's devices keep: an IANA name or a fixed ``UTC±HH:MM`` (FIELD_NOTES rows 1-2)."""
+    sim = request.app[SIM_KEY]
+    body = await read_json(request)
+    ids = _plant_ids(sim, body.get("plantIds"))
+    if isinstance(ids, str):
+        return bad_request(ids)
+    name = body.get("timezone")
+    if not zones.is_known(name):
+        return bad_request("timezone must be an IANA name or a fixed offset such as UTC-03:30")
+    for plant_id in ids:
+        sim.world.set_clock(sim.world.plants[plant_id], name)
+    return web.json_response({"plantIds": ids, "timezone": name})
+
+
 async def plants_coordinates(request: web.Request) -> web.Response:
     sim = request.app[SIM_KEY]
     body = await read_json(request)
@@ -377,6 +396,7 @@ def add_growatt_control_routes(app: web.Application) -> None:
     app.router.add_get("/_sim/field", get_field)
     app.router.add_post("/_sim/field", set_field)
     app.router.add_post("/_sim/plants/timezone", plants_timezone)
+    app.router.add_post("/_sim/plants/clock", plants_clock)
     app.router.add_post("/_sim/plants/coordinates", plants_coordinates)
     app.router.add_post("/_sim/accounts/block", block_accounts)
     app.router.add_post("/_sim/accounts/unblock", unblock_accounts)

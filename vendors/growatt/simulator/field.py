@@ -14,9 +14,10 @@ one of them.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Any
-from zoneinfo import ZoneInfo
+
+from vendors import zones
 
 AC_CHARGE_DOCUMENT = "storage_ac_charge_enable_disable"  # Growatt 4.3.12
 AC_CHARGE_APP = "storage_ac_charge_enable_disenable"  # Growatt's own app and pages (issue 14)
@@ -178,7 +179,7 @@ class Field:
             # A plant made by plant/add shows the timezone_id it was made with; none given: the default
             # "PRC" (Growatt 4.2.8; issue 14: enrolment-made plants come out with "PRC").
             return self.created[plant_id]
-        return gmt_text(ZoneInfo(zone_name), now)
+        return gmt_text(zones.load(zone_name), now)
 
     def coordinates_shown(self, plant_id: int, latitude: float, longitude: float) -> tuple[Any, Any]:
         if plant_id in self.coordinate_overrides:
@@ -198,7 +199,7 @@ class Field:
         return None
 
 
-def gmt_text(zone: ZoneInfo, now: float) -> str:
+def gmt_text(zone: tzinfo, now: float) -> str:
     """ "GMT+8", "GMT-3:30", "GMT+0": the zone's offset at ``now``, as the portal's fixed-offset list
     writes it (0xAHA/Growatt_ModbusTCP#439: the portal offers only fixed UTC offsets)."""
     offset = datetime.fromtimestamp(now, zone).utcoffset()
