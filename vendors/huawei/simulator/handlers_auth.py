@@ -33,13 +33,13 @@ def login_answer(request: web.Request, username: object, password: object) -> we
     sim = request.app[SIM_KEY]
     if sim.field.take(request.path, ("quota403",)):
         return quota_refusal(sim, None, request.path)
-    if sim.field.take(request.path, fieldmod.LOGIN_KINDS):
-        # FIELD_NOTES H16: a login refused with failCode 30029 in the envelope (even under H1's empty form)
-        return web.json_response(failure(fieldmod.AUTH_FAILED, fieldmod.AUTH_FAILED_MESSAGE))
     if not isinstance(username, str) or username not in sim.world.accounts:
         # The document's failed-login example answers 20001 (third-party system ID does not exist).
         return _refused(sim, codes.SYSTEM_ID_NOT_FOUND)
     request[ACCOUNT_KEY] = username
+    if sim.field.take(request.path, fieldmod.LOGIN_KINDS):
+        # FIELD_NOTES H16: a login refused with failCode 30029 in the envelope (even under H1's empty form)
+        return web.json_response(failure(fieldmod.AUTH_FAILED, fieldmod.AUTH_FAILED_MESSAGE))
     refused = sim.check_limit(username, "login", request.path)  # NBI V7 9.1.1: 5 per 10 minutes
     if refused is not None:
         return web.json_response(failure(refused))
