@@ -135,3 +135,44 @@ def test_a_plant_clock_can_keep_a_fixed_offset_all_year(api, growatt_sim, plant)
     for bad in ("GMT-3:30", "UTC+15:00", 5):
         with pytest.raises(httpx.HTTPStatusError, match="400"):
             growatt_sim.control.plants_clock([plant["plant_id"]], bad)
+
+
+def _advance_to_local(growatt_sim, zone, hour, minute):
+    from datetime import datetime, timedelta
+
+    now = datetime.fromtimestamp(growatt_sim.control.now(), zone)
+    at = now.replace(hour=hour, minute=minute, second=0, microsecond=0)
+    if at <= now:
+        at += timedelta(days=1)
+    growatt_sim.control.advance((at - now).total_seconds())
+
+
+def test_lifetime_totals_read_zero_and_today_bounces_back_after_local_midnight(api, growatt_sim, plant):
+    """Row 24: in the first minutes after the plant's midnight the totals read 0 and "today" is yesterday's
+    last value; after the window both are real again (today restarted)."""
+    from datetime import timedelta, timezone
+
+    growatt_sim.control.set_speed(0)
+    growatt_sim.control.plants_clock([plant["plant_id"]], "UTC+05:30")
+    zone = timezone(timedelta(minutes=330))
+
+    def read():
+        growatt_sim.control.advance(1)  # each read another request time, as the repeat rule wants
+        params = {"device_sn": plant["inverter_sn"]}
+        return api.get("/v1/device/inverter/last_new_data", params=params).json()["data"]
+
+    _advance_to_local(growatt_sim, zone, 23, 59)
+    before = read()
+    _advance_to_local(growatt_sim, zone, 0, 4)
+    after = read()
+    _advance_to_local(growatt_sim, zone, 0, 20)
+    later = read()
+
+    assert float(before["powerTotal"]) > 0 and float(before["powerToday"]) > 0, before
+    assert float(after["powerTotal"]) == 0
+    assert float(after["powerToday"]) == float(before["powerToday"])  # yesterday's (no sun at night)
+    assert float(after["timeTotal"]) > 0  # hours run are not energy
+    assert float(later["powerTotal"]) > 0 and float(later["powerToday"]) == 0  # today restarted
+    growatt_sim.control.field(midnight_window_min=0)  # the document's reading: no zeros
+    _advance_to_local(growatt_sim, zone, 0, 4)
+    assert float(read()["powerTotal"]) > 0

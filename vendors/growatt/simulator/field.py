@@ -48,6 +48,10 @@ STRING_NUMBER_PATHS = frozenset(
 # (its form is set on its own, /_sim/plants/timezone).
 _KEEP_NUMERIC = frozenset({"count", "type", "device_id", "plant_id", "user_id", "pageNum", "timezone"})
 
+MIDNIGHT_WINDOW_MIN = 10  # row 24: how long after local midnight the totals read 0 (not published: ours)
+# Lifetime counters that are not energy (hours run) keep their value.
+_NOT_LIFETIME_ENERGY = frozenset({"timeTotal"})
+
 BAD_KINDS = ("html", "truncated", "wrong_type", "code", "empty", "string_code")
 
 
@@ -79,6 +83,7 @@ class Field:
     ac_charge_types: tuple[str, ...] = (AC_CHARGE_DOCUMENT, AC_CHARGE_APP)
     on_codes: tuple[str, ...] = (ON_DOCUMENT, ON_SHINEPHONE)
     revert_partial_slots: bool = True  # FIELD_NOTES H8: a hybrid slot written in parts answers 0, reverts
+    midnight_window_min: int = MIDNIGHT_WINDOW_MIN  # row 24: totals 0, "today" yesterday's after midnight
     # state that the routes set and reset clears
     timezone_overrides: dict[int, Any] = field(default_factory=dict)  # plant_id -> raw value shown
     coordinate_overrides: dict[int, Any] = field(default_factory=dict)  # plant_id -> raw value shown
@@ -111,12 +116,13 @@ class Field:
             ac_charge_types=(AC_CHARGE_DOCUMENT,),
             on_codes=(ON_DOCUMENT,),
             revert_partial_slots=False,
+            midnight_window_min=0,
         )
 
     SWITCHES = (
         "timezone_text", "numbers_as_strings", "blank_coordinates_every", "repeat_every_call",
         "plant_list_per_day", "block_after_refusals", "block_hours", "paging_limits", "enrolled_plants_prc",
-        "ac_charge_types", "on_codes", "revert_partial_slots",
+        "ac_charge_types", "on_codes", "revert_partial_slots", "midnight_window_min",
     )  # fmt: skip
 
     def to_json(self) -> dict[str, Any]:
@@ -189,6 +195,10 @@ class Field:
             return "", ""  # issue 14: coordinates ""
         return latitude, longitude
 
+    def around_midnight(self, local: datetime) -> bool:
+        """Row 24: is a record of this local time inside the minutes after midnight the cloud misreads?"""
+        return local.hour * 60 + local.minute < self.midnight_window_min
+
     def take_bad_answer(self, path: str) -> BadAnswer | None:
         for bad in self.bad_answers:
             if bad.path in ("", path):
@@ -207,6 +217,22 @@ def gmt_text(zone: tzinfo, now: float) -> str:
     sign = "-" if minutes < 0 else "+"
     hours, rest = divmod(abs(minutes), 60)
     return f"GMT{sign}{hours}" + (f":{rest:02d}" if rest else "")
+
+
+def midnight_record(record: dict[str, Any], yesterday: dict[str, Any]) -> dict[str, Any]:
+    """Row 24 (HA growatt_server coordinator: totals that "never reset" read 0, and "today" values that
+    bounce back to yesterday's after the reset): lifetime energy totals 0, ...Today values yesterday's last
+    ones, the rest (power, SOC, time) as read."""
+    out = dict(record)
+    for key, value in record.items():
+        if not isinstance(value, int | float) or isinstance(value, bool):
+            continue
+        if key.endswith("Total") or key.startswith("eTotal") or key.endswith("Total2"):
+            if key not in _NOT_LIFETIME_ENERGY:
+                out[key] = 0.0
+        elif ("Today" in key or key.startswith("eToday")) and key in yesterday:
+            out[key] = yesterday[key]
+    return out
 
 
 def stringify(data: Any, *, lost_as_bool: bool = False) -> Any:
