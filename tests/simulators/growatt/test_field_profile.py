@@ -176,3 +176,17 @@ def test_lifetime_totals_read_zero_and_today_bounces_back_after_local_midnight(a
     growatt_sim.control.field(midnight_window_min=0)  # the document's reading: no zeros
     _advance_to_local(growatt_sim, zone, 0, 4)
     assert float(read()["powerTotal"]) > 0
+
+
+def test_a_token_works_only_on_its_own_regions_server(api, growatt_sim, plant):
+    """Row 25: /_sim/accounts/region moves an account's token to a regional server (/region/<r>/v1)."""
+    growatt_sim.control.set_region(["account-1"], "us")
+    main = api.get("/v1/plant/list").json()
+    regional = api.get("/region/us/v1/plant/list").json()
+    other = api.get("/region/au/v1/plant/list").json()
+    assert (main["error_code"], main["error_msg"]) == (10011, "error_permission_denied")
+    assert regional["error_code"] == 0 and regional["data"]["plants"]
+    assert other["error_code"] == 10011
+    growatt_sim.control.set_region(["account-1"], "")
+    growatt_sim.control.advance(301)
+    assert api.get("/v1/plant/list").json()["error_code"] == 0

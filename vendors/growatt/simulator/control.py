@@ -70,6 +70,10 @@ class GrowattSimControl(SimControl):
     def block(self, accounts: list[str], hours: float = 24.0) -> dict[str, float]:
         return self.post("/_sim/accounts/block", {"accounts": accounts, "hours": hours})["blocked_until"]
 
+    def set_region(self, accounts: list[str], region: str) -> dict[str, str]:
+        """FIELD_NOTES row 25: the accounts' tokens belong to ``region``'s server (``/region/<r>/v1``)."""
+        return self.post("/_sim/accounts/region", {"accounts": accounts, "region": region})["regions"]
+
     def unblock(self, accounts: list[str]) -> None:
         self.post("/_sim/accounts/unblock", {"accounts": accounts})
 

@@ -39,6 +39,9 @@ The field profile (``field``, FIELD_NOTES.md):
   as ``timezone`` ("GMT-3:30", 8, "8", "PRC", "", null...); ``null`` with ``"clear": true`` undoes it.
 - ``POST /_sim/plants/coordinates`` ``{"plantIds": [...], "latitude": v, "longitude": v}``: what the plant
   rows show ("" or 0 as the field does).
+- ``POST /_sim/accounts/region`` ``{"accounts": [...], "region": "us"}``: their tokens belong to that
+  region's server, served under ``/region/us/v1/...``; any other server answers 10011
+  "error_permission_denied" (FIELD_NOTES row 25); ``""`` the main server again.
 - ``POST /_sim/accounts/block`` ``{"accounts": [...], "hours": 24}``: every call answers 507 "Current
   account has been locked for 24 hours" with ``lockDuration`` until then; ``/_sim/accounts/unblock``.
 - ``POST /_sim/answers`` ``{"kind": "html"|"truncated"|"wrong_type"|"code"|"empty"|"string_code",
@@ -58,7 +61,7 @@ from vendors.simkit import bad_request, read_json
 
 from .battery import Schedule
 from .context import SIM_KEY, Sim
-from .field import BAD_KINDS, BadAnswer
+from .field import BAD_KINDS, REGIONS, BadAnswer
 from .hybrid import settle
 from .readings import flows, seen_at
 from .world import Plant, Unit
@@ -361,6 +364,24 @@ async def block_accounts(request: web.Request) -> web.Response:
     return web.json_response({"blocked_until": {n: sim.field.blocked_until[n] for n in names}})
 
 
+async def account_region(request: web.Request) -> web.Response:
+    """FIELD_NOTES row 25: the accounts' tokens belong to ``region``'s server ("" the main one)."""
+    sim = request.app[SIM_KEY]
+    body = await read_json(request)
+    names = _accounts(sim, body)
+    if isinstance(names, str):
+        return bad_request(names)
+    region = body.get("region")
+    if region not in ("", *REGIONS):
+        return bad_request(f"region must be one of {['', *REGIONS]}")
+    for name in names:
+        if region:
+            sim.field.regions[name] = region
+        else:
+            sim.field.regions.pop(name, None)
+    return web.json_response({"regions": dict(sim.field.regions)})
+
+
 async def unblock_accounts(request: web.Request) -> web.Response:
     sim = request.app[SIM_KEY]
     names = _accounts(sim, await read_json(request))
@@ -399,6 +420,7 @@ def add_growatt_control_routes(app: web.Application) -> None:
     app.router.add_post("/_sim/plants/clock", plants_clock)
     app.router.add_post("/_sim/plants/coordinates", plants_coordinates)
     app.router.add_post("/_sim/accounts/block", block_accounts)
+    app.router.add_post("/_sim/accounts/region", account_region)
     app.router.add_post("/_sim/accounts/unblock", unblock_accounts)
     app.router.add_post("/_sim/answers", bad_answers)
     app.router.add_get("/_sim/accounts", accounts)

@@ -31,6 +31,12 @@ BLOCK_HOURS = 24.0  # HA core PR 142874: "Current account has been locked for 24
 BLOCKED_CODE = 507  # the ShinePhone login's lock code (HA core PR 142874, issue 176827)
 BLOCKED_MESSAGE = "Current account has been locked for 24 hours"
 REPEAT_MESSAGE = "error_frequently_access"
+# Row 25: regional servers. A token is issued by one server; another answers 10011 error_permission_denied
+# (PyPi_GrowattServer#122: the test token on the main server; home-assistant/core#180635: a token used with
+# the wrong region setting). The simulator serves region R under the path prefix /region/R (a stand-in for
+# openapi-R.growatt.com); the unprefixed paths are the main server.
+REGIONS = ("cn", "us", "au", "test")
+WRONG_REGION_MESSAGE = "error_permission_denied"
 
 # Endpoints whose numbers arrive as strings in the field (issue 14 "numbers as strings").
 STRING_NUMBER_PATHS = frozenset(
@@ -89,6 +95,7 @@ class Field:
     coordinate_overrides: dict[int, Any] = field(default_factory=dict)  # plant_id -> raw value shown
     created: dict[int, str] = field(default_factory=dict)  # plants made by plant/add -> timezone_id sent
     blocked_until: dict[str, float] = field(default_factory=dict)  # account -> sim epoch
+    regions: dict[str, str] = field(default_factory=dict)  # account -> its server's region ("" main)
     refusals: dict[str, list[float]] = field(default_factory=dict)  # account -> refusal times
     plant_lists: dict[str, list[float]] = field(default_factory=dict)  # account -> plant/list times
     bad_answers: list[BadAnswer] = field(default_factory=list)
@@ -131,6 +138,7 @@ class Field:
         out["ac_charge_types"] = list(self.ac_charge_types)
         out["on_codes"] = list(self.on_codes)
         out["blocked_until"] = dict(self.blocked_until)
+        out["regions"] = dict(self.regions)
         out["bad_answers"] = [vars(b) for b in self.bad_answers]
         return out
 
@@ -167,7 +175,7 @@ class Field:
             setattr(self, name, value)
 
     def reset_state(self) -> None:
-        for name in ("timezone_overrides", "coordinate_overrides", "blocked_until", "refusals"):
+        for name in ("timezone_overrides", "coordinate_overrides", "blocked_until", "refusals", "regions"):
             getattr(self, name).clear()
         self.plant_lists.clear()
         self.created.clear()
