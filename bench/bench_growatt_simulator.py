@@ -98,6 +98,13 @@ def paired(
     return ours / slices, base / slices
 
 
+def _swap(
+    made: tuple[Callable[[], httpx.Response], Window], baseline: Callable[[], httpx.Response]
+) -> tuple[Callable[[], httpx.Response], Callable[[], httpx.Response], Window]:
+    call, window = made
+    return call, baseline, window
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--plants", type=int, default=10_000)
@@ -123,8 +130,6 @@ def main() -> None:
         names = sorted(tokens)
         per_account = len(plants) // len(tokens)
         five_minutes = Window(control, len(order), REPEAT_WINDOW_S + 1)
-        # Plant lists: 10 a day per account, accounts in turn; pages distinct inside the day.
-        lists_per_day = Window(control, PLANT_LISTS_PER_DAY * len(names), DAY_S + 1)
 
         def clock() -> httpx.Response:
             return clients[names[0]].get("/_sim/clock")
@@ -143,25 +148,34 @@ def main() -> None:
             client, plant = plant_of(five_minutes.next())
             return client.get("/v1/device/list", params={"plant_id": plant["plant_id"]})
 
-        def plant_list(perpage: int) -> Callable[[], httpx.Response]:
+        windows: list[Window] = [five_minutes]
+
+        def plant_list(perpage: int) -> tuple[Callable[[], httpx.Response], Window]:
+            """Plant lists: 10 a day per account, accounts in turn; pages distinct inside the day, so with
+            fewer than 10 pages an account's day ends after its pages (a repeated page within 5 minutes is
+            10012 in the field). Each perpage starts on a fresh simulated day (its own budget)."""
             pages = max(1, per_account // perpage)
+            per_day = min(PLANT_LISTS_PER_DAY, pages)
+            control.advance(DAY_S + 1)
+            day = Window(control, per_day * len(names), DAY_S + 1)
+            windows.append(day)
 
             def call() -> httpx.Response:
-                i = lists_per_day.next()
+                i = day.next()
                 account = names[i % len(names)]
-                page = 1 + (lists_per_day.turn * PLANT_LISTS_PER_DAY + i // len(names)) % pages
+                page = 1 + (day.turn * per_day + i // len(names)) % pages
                 params = {"page": page} if perpage == 20 else {"page": page, "perpage": perpage}
                 return clients[account].get("/v1/plant/list", params=params)
 
-            return call
+            return call, day
 
         figures = [
             ("storage_last_data", *paired(args.seconds, last_data, clock, five_minutes)),
             ("device/list", *paired(args.seconds, device_list, clock, five_minutes)),
-            ("plant/list perpage=20", *paired(args.seconds, plant_list(20), clock, lists_per_day)),
-            ("plant/list perpage=100", *paired(args.seconds, plant_list(100), clock, lists_per_day)),
+            ("plant/list perpage=20", *paired(args.seconds, *_swap(plant_list(20), clock))),
+            ("plant/list perpage=100", *paired(args.seconds, *_swap(plant_list(100), clock))),
         ]
-        advances = five_minutes.turn + lists_per_day.turn
+        advances = sum(w.turn for w in windows)
         for client in clients.values():
             client.close()
         control.close()

@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from fleets.adapters import adapter_for, call_context
 from fleets.models import Device, Plant, VendorAccount
+from vendors import zones
 from vendors.base import DeviceInfo, PlantInfo
 from vendors.errors import RateLimited, SessionExpired, TransientError, VendorError
 
@@ -131,8 +132,8 @@ def plants_upsert(
         values = {}
         for field in _DETAIL_FIELDS:
             value = getattr(info, field, None)
-            if field == "timezone" and value not in _TIMEZONES:
-                value = None  # only IANA names: dispatch windows are computed in the plant's local time
+            if field == "timezone" and not zones.is_known(value):
+                value = None  # IANA names or fixed UTC±HH:MM offsets: windows are computed in local time
             if value is None and field == "timezone":
                 value = timezone_at(values["latitude"], values["longitude"])
             if value is None or value == "":

@@ -33,8 +33,9 @@ import time
 from collections.abc import Sequence
 from dataclasses import fields
 from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
+from vendors import zones
 from vendors.base import (
     ChargeDischarge,
     Command,
@@ -267,7 +268,7 @@ class GrowattAdapter(GrowattCalls):
                 split = (
                     f" (sent as {_hhmm(window.start)}-24:00, then 00:00-{_hhmm(window.end)} after midnight)"
                 )
-            shown = f"{window.start:%Y-%m-%d %H:%M}-{window.end:%H:%M} local ({zone.key})"
+            shown = f"{window.start:%Y-%m-%d %H:%M}-{window.end:%H:%M} local ({zones.key(zone)})"
             summary = f"{kind} window {shown}{split}{bound}"
             plan = {
                 "remote_id": _remote_id(window, baseline),
@@ -447,9 +448,10 @@ class GrowattAdapter(GrowattCalls):
 
 
 def _zone(name: str) -> ZoneInfo:
+    """The plant's zone: an IANA name or a fixed ``UTC±HH:MM`` offset (vendors.zones, FIELD_NOTES row 1)."""
     try:
-        return ZoneInfo(name or "UTC")
-    except (ZoneInfoNotFoundError, ValueError):
+        return zones.load(name or "UTC")  # type: ignore[return-value]
+    except ValueError:
         raise Refusal(f"unknown plant timezone {name!r}") from None
 
 

@@ -30,6 +30,7 @@ re-send with the same ``request_id`` skips what is in place and recognises what 
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import time
@@ -90,6 +91,10 @@ AC_CHARGE_FORMS = (cmd.AC_CHARGE_ENABLE, cmd.AC_CHARGE_ENABLE_APP)
 ON_FORMS = (cmd.ON, cmd.ON_SHINEPHONE)
 
 
+REFUSAL_CHECK_EVERY_S = 5.0
+"""How often a process looks whether another one saw this account's token refused (account health)."""
+
+
 class StepRefused(Exception):
     """The vendor refused one setting of a plan: final for the plant."""
 
@@ -145,10 +150,16 @@ class GrowattCalls:
         # The account's health record lives where every reader of it looks (fleets.adapters, the API, the
         # reset action): under the shared prefix, like the Huawei adapter's, not under this adapter's keys.
         self._health_store = state_store_from_url(state_url, prefix=DEFAULT_PREFIX)
+        # Which token on which server a refusal was for: another token or base URL may try again.
+        self._secret_digest = hashlib.sha256(f"{account.base_url}\n{account.secret}".encode()).hexdigest()[
+            :16
+        ]
         speed = account.clock_speed if account.clock_speed > 0 else 1.0
         self.day_s = DAY_S / speed  # the vendor's day in our seconds
         self._hour_s = 3600.0 / speed
         self._last_success_note = 0.0
+        self._refusal: str | None = None  # see _token_refusal
+        self._refusal_checked_at = -REFUSAL_CHECK_EVERY_S
 
     def close(self) -> None:
         self._client.close()
@@ -434,17 +445,37 @@ class GrowattCalls:
         budget_s: float | None = None,
     ) -> Answer:
         self._check_blocked(endpoint)
+        # A refused token stays refused for every process until the token or the server changes (another
+        # digest) or an operator resets the account: its calls would only be refused again (FIELD_NOTES 22,
+        # 25: a token of another region's server).
+        refusal = self._token_refusal()
+        if refusal is not None:
+            raise AuthFailed(f"{endpoint}: not sent, {refusal} (refused recently; fix the token or reset)")
         recorder = self._recorder(request_id, targets)
         try:
             answer = self._client.call(method, endpoint, params, on_attempt=recorder, budget_s=budget_s)
         except AuthFailed as exc:  # 10011: the token is wrong or withdrawn (Growatt 5); a person must act
-            health.health_refused(self._health_store, self.account.key, message=str(exc))
+            health.health_refused(
+                self._health_store, self.account.key, message=str(exc), secret_digest=self._secret_digest
+            )
+            self._refusal, self._refusal_checked_at = str(exc), time.monotonic()
             raise
         except (BadAnswer, TransientError) as exc:
             health.health_error(self._health_store, self.account.key, message=str(exc))
             raise
         self._judge(endpoint, answer)
         return answer
+
+    def _token_refusal(self) -> str | None:
+        """Why this token may not be sent now (another process saw it refused), read from the account's
+        health at most every ``REFUSAL_CHECK_EVERY_S``: a read per call would slow every command's steps."""
+        now = time.monotonic()
+        if now - self._refusal_checked_at < REFUSAL_CHECK_EVERY_S and self._refusal is None:
+            return None
+        self._refusal_checked_at = now
+        refusal = health.health_read(self._health_store, self.account.key).login_refusal(self._secret_digest)
+        self._refusal = refusal if refusal is not None and refusal.startswith("credentials refused") else None
+        return self._refusal
 
     def _recorder(self, request_id: str | None, targets: tuple[str, ...]) -> Callable[[Attempt], None]:
         observer = self._observer

@@ -25,6 +25,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
+from vendors import zones
 from vendors.base import DeviceInfo, EnrolmentResult, PlantInfo, PlantKpi, SnEnrolment
 from vendors.errors import VendorRejected
 
@@ -234,7 +235,10 @@ def realtime_kpis(adapter: GrowattAdapter, plant_codes: Sequence[str]) -> list[P
         if zone_name is None:
             plant_details(adapter, plant_id)  # learns the zone
             zone_name = adapter.recall(f"timezone:{plant_id}")
-        zone = ZoneInfo(zone_name or "UTC")
+        try:
+            zone = zones.load(zone_name or "UTC")
+        except ValueError:
+            zone = zones.load("UTC")
         asked_at = datetime.now(UTC)  # each SN's read is booked from here on: the next is due a window later
         storage = []
         for sn in devices["storage"]:

@@ -54,8 +54,8 @@ class Reading:
             sn=sn,
             status=_int(record.get("status")),
             soc=_float(record.get("capacity")),
-            charged_total_kwh=_float(record.get("eChargeTotal")),
-            discharged_total_kwh=_float(record.get("eDischargeTotal")),
+            charged_total_kwh=_lifetime(record.get("eChargeTotal")),
+            discharged_total_kwh=_lifetime(record.get("eDischargeTotal")),
             fault_code=(_int(record.get("faultCode")) or 0) or (_int(record.get("errorCode")) or 0),
             time=parse_local_time(record.get("time"), zone),
         )
@@ -196,6 +196,14 @@ def parse_local_time(value: object, zone: ZoneInfo) -> datetime | None:
         except ValueError:
             continue
     return None
+
+
+def _lifetime(value: object) -> float | None:
+    """A lifetime total; 0 is no reading: the cloud serves 0 around local midnight (FIELD_NOTES 24), and a
+    baseline of 0 would count the machine's whole life as this command's energy. A machine that truly never
+    charged falls back to the SOC delta all the same."""
+    number = _float(value)
+    return None if number == 0 else number
 
 
 def _int(value: object) -> int | None:

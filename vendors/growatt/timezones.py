@@ -1,24 +1,29 @@
-"""A Growatt plant's ``timezone`` in every form the cloud writes it, as an IANA zone name.
+"""A Growatt plant's ``timezone`` in every form the cloud writes it, as a zone name (vendors.zones: IANA, or
+``UTC±HH:MM`` for a fixed offset no IANA zone keeps all year).
 
 Forms seen (FIELD_NOTES.md "time zones"): "GMT+8", "GMT-3:30", "GMT+0" (the portal's list of fixed
 offsets, 0xAHA/Growatt_ModbusTCP#439; johanmeijer/grott#27 "GMT-4"); a number of hours, 8 or "8" (the
-ShinePhone user's ``timeZone`` "A Number", growattServer base_api.py); "PRC" (the default of plant/add,
-Growatt 4.2.8, and of plants made by datalogger enrolment, issue 14); an IANA name (the document's reading);
-"" or nothing.
+ShinePhone user's ``timeZone`` "A Number", growattServer base_api.py), also in fractions ("5.5", "+5.75",
+"-3.5"); "PRC" (the default of plant/add, Growatt 4.2.8, and of plants made by datalogger enrolment, issue
+14); an IANA name (the document's reading); "" or nothing.
 
 Growatt's portal offers fixed offsets only and the datalogger sets the inverter's clock to that offset all
 year (0xAHA/Growatt_ModbusTCP#439: a "UTC+2" plant runs an hour behind local time all summer). So an offset
-resolves to a fixed-offset zone (``Etc/GMT-8`` for "GMT+8"), never to the DST-following zone at the
-plant's coordinates: that is the clock the device compares its charge windows with. Coordinates are used
+resolves to a fixed-offset zone (``Etc/GMT-8`` for "GMT+8"; ``UTC-03:30`` for "GMT-3:30", vendors.zones,
+where IANA has only DST-following zones), never to the DST-following zone at the plant's coordinates: that is
+the clock the device compares its charge windows with. Coordinates are used
 only where no zone is given, and never when they are "" or 0/0 (enrolment-made plants, issue 14).
 """
 
 from __future__ import annotations
 
+import math
 import re
 from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from vendors import zones
 
 try:  # tzfpy is a project dependency (fleets uses it); the vendors package stays importable without it
     import tzfpy
@@ -36,11 +41,10 @@ NO_DST_ZONES = {
     570: "Australia/Darwin",
     525: "Australia/Eucla",
     -570: "Pacific/Marquesas",
-    # Only DST-following zones exist for these three: the nearest IANA reading (FIELD_NOTES says so).
-    -210: "America/St_Johns",
-    630: "Australia/Lord_Howe",
-    765: "Pacific/Chatham",
 }
+# Every other offset that is not whole hours (UTC-03:30, UTC+10:30, UTC+12:45...) has only DST-following
+# IANA zones (America/St_Johns, Australia/Lord_Howe, Pacific/Chatham): it resolves to the fixed
+# ``UTC±HH:MM`` name of vendors.zones, which keeps the offset all year as the device's clock does.
 _OFFSET = re.compile(r"^(?:GMT|UTC)?\s*([+-]?)\s*(\d{1,2})(?::(\d{2}))?$", re.IGNORECASE)
 
 
@@ -50,14 +54,15 @@ def _names() -> frozenset[str]:
 
 
 def offset_zone(minutes: int) -> str | None:
-    """The IANA name of a fixed UTC offset in minutes (east positive), or None if no zone has it."""
+    """The zone name of a fixed UTC offset in minutes (east positive): ``Etc/GMT-8``, an IANA zone without
+    DST, else ``UTC±HH:MM`` (vendors.zones); None outside UTC-12 .. UTC+14."""
     if minutes % 60 == 0:
         hours = minutes // 60
         if not -12 <= hours <= 14:
             return None
         # POSIX sign: Etc/GMT-8 is UTC+8.
         return "UTC" if hours == 0 else f"Etc/GMT{'-' if hours > 0 else '+'}{abs(hours)}"
-    return NO_DST_ZONES.get(minutes)
+    return NO_DST_ZONES.get(minutes) or zones.fixed_name(minutes)
 
 
 def _offset_minutes(text: str) -> int | None:
@@ -72,7 +77,7 @@ def _offset_minutes(text: str) -> int | None:
         hours_float = float(text.upper().removeprefix("GMT").removeprefix("UTC"))
     except ValueError:
         return None
-    return round(hours_float * 60)
+    return round(hours_float * 60) if math.isfinite(hours_float) else None
 
 
 def zone_at(latitude: Any, longitude: Any) -> str | None:
@@ -101,8 +106,9 @@ def resolve_timezone(value: Any, latitude: Any = None, longitude: Any = None) ->
     if isinstance(value, bool):
         value = None
     if isinstance(value, int | float):
-        minutes = round(float(value) * 60)
-        return offset_zone(minutes) or zone_at(latitude, longitude)
+        if not math.isfinite(value):
+            return zone_at(latitude, longitude)
+        return offset_zone(round(float(value) * 60)) or zone_at(latitude, longitude)
     text = value.strip() if isinstance(value, str) else ""
     if text:
         if text.upper() in ALIASES:

@@ -2,7 +2,8 @@
 
 Why sliding windows: a vendor that says "once per minute" refuses a second call 59 s after the first,
 whatever the calendar minute. Only allowed calls are recorded, so a client that keeps hammering after a
-refusal does not push its own window further out (a refused call does not consume quota).
+refusal does not push its own window further out (a refused call does not consume quota); ``record_all``
+is for a vendor whose quota does count them.
 """
 
 from __future__ import annotations
@@ -48,6 +49,15 @@ class SlidingWindowLimiter:
         for hits in windows:
             hits.append(now)
         return True
+
+    def record_all(self, rules: Iterable[Rule]) -> None:
+        """Count a call in every window whether or not it was allowed: for a vendor whose quota counts
+        refused calls too (Huawei FIELD_NOTES H18), so hammering after a refusal keeps it refused."""
+        if not self.enabled:
+            return
+        now = self.clock.now()
+        for key, _limit, window_s in rules:
+            self._window(key, window_s, now).append(now)
 
     def retry_after(self, key: Hashable, limit: int, window_s: float) -> float:
         """Simulated seconds until ``check`` would pass again (0 if it would pass now)."""

@@ -29,3 +29,14 @@ def test_a_lifetime_total_as_a_string_gives_its_delta():
     charged, discharged = _energy(baseline, [_reading("1206.2", "55")], 55.0, 10.0)
 
     assert charged == 1.5 and discharged == 0.0
+
+
+def test_a_baseline_read_as_zero_at_midnight_is_no_baseline():
+    """Sent in the minutes after local midnight, the baseline's totals read 0: the later real total must not
+    count the machine's whole life as this charge (the SOC delta counts instead)."""
+    baseline = Baseline.of([_reading("0", "40")])
+    assert baseline.charged_total_kwh is None
+
+    charged, discharged = _energy(baseline, [_reading("1206.2", "55")], 55.0, 10.0)
+
+    assert charged == 1.5 and discharged == 0.0  # 15 % of 10 kWh, not 1206.2

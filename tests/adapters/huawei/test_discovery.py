@@ -25,9 +25,12 @@ def test_list_plants_pages_through_the_account_with_battery_and_inverter_data(ma
     assert rate_limited(sim) == 0
 
 
-def test_list_devices_maps_vendor_device_types(make_adapter, sim):
+@pytest.mark.parametrize("v6_rows", [False, True], ids=["v7-ids", "v6-ids-null-sn"])
+def test_list_devices_maps_vendor_device_types(make_adapter, sim, v6_rows):
+    """Also with the field's V6 type ids and null SNs (FIELD_NOTES H20): the same kinds, SN "" not None."""
     plants = plant_states(sim)[:120]
     codes = [p["plantCode"] for p in plants]
+    sim.set_field(v6_device_rows=v6_rows)
 
     devices = make_adapter().list_devices(codes)
 
@@ -41,6 +44,11 @@ def test_list_devices_maps_vendor_device_types(make_adapter, sim):
     assert battery.extra["ratedCapacity"] > 0
     inverter = next(d for d in devices if d.device_type == "inverter")
     assert inverter.rated_power_w and inverter.rated_power_w >= 1000  # kW -> W
+    assert all(isinstance(d.sn, str) for d in devices) and all(
+        d.sn for d in devices if d.device_type == "inverter"
+    )
+    blank = {d.device_type for d in devices if d.sn == ""}
+    assert blank == ({"logger", "meter"} & {d.device_type for d in devices} if v6_rows else set())
 
 
 def test_rated_data_in_watts(make_adapter, sim):

@@ -123,3 +123,20 @@ def test_a_locked_account_waits_for_the_end_of_its_lock(make_adapter, sim, huawe
         time.sleep(0.1)
     assert make_adapter().realtime_kpis([plant.plant_code])
     assert logins(sim) == 7 and health.health_read(store, key).status == health.OK
+
+
+def test_a_30029_login_refusal_is_final_until_an_operator_resets(make_adapter, sim, harness, store):
+    """FIELD_NOTES H16: the cloud may refuse a login with failCode 30029 ("Authentication failed") in the
+    envelope: refused like an empty 200, one login call, no retry; after a reset the next login works."""
+    (plant,) = targets(sim, 1)
+    sim.provoke("auth30029")
+    with pytest.raises(AuthFailed, match="30029"):
+        make_adapter().realtime_kpis([plant.plant_code])
+    with pytest.raises(AuthFailed, match="refused recently"):
+        make_adapter().realtime_kpis([plant.plant_code])
+    assert logins(sim) == 1
+    assert health.health_read(store, harness.account(0).key).status == health.CREDENTIALS_REFUSED
+
+    health.health_reset(store, harness.account(0).key)
+    assert make_adapter().realtime_kpis([plant.plant_code])
+    assert logins(sim) == 2

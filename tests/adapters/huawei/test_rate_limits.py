@@ -49,3 +49,25 @@ def test_a_407_all_the_same_is_rate_limited_said_by_the_vendor(make_adapter, sim
 
     assert limited.value.vendor_said
     assert rate_limited(sim) == 1
+
+
+def test_a_407_is_not_retried_and_a_retry_inside_the_window_stays_refused(make_adapter, sim):
+    """FIELD_NOTES H18: the live quota counts the refused call too. The adapter sends the refused call once
+    (no retry inside the call); a try 25 s later is still refused although the first accepted call left the
+    window, and one a full window after the refusal goes through."""
+    adapter = make_adapter(rate_limit_overrides={"chargeAndDischarge": [(10, 60.0)]})  # ours lets it through
+    plants = targets(sim, 4)
+    sim.set_speed(0)  # vendor time moves only by advance(): the windows below are exact
+    adapter.send(CHARGE, [plants[0]], request_id="1")
+    sim.advance(40)
+    with pytest.raises(RateLimited) as limited:
+        adapter.send(CHARGE, [plants[1]], request_id="2")
+    assert limited.value.vendor_said and rate_limited(sim) == 1
+    sim.advance(25)  # 65 s after the accepted call, 25 s after the refused one
+    with pytest.raises(RateLimited):
+        adapter.send(CHARGE, [plants[2]], request_id="3")
+    assert rate_limited(sim) == 2
+    sim.advance(61)
+    adapter.send(CHARGE, [plants[3]], request_id="4")
+    sent = [c for c in sim.commands() if c["endpoint"].endswith("chargeAndDischarge")]
+    assert len(sent) == 2 and rate_limited(sim) == 2

@@ -6,7 +6,7 @@ Before issue 14 such a plant fell back to UTC and its window was written eight h
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -36,17 +36,48 @@ def test_a_charge_to_a_plant_reporting_gmt_plus_8_arms_its_window_in_utc_plus_8(
     # No coordinates either (issue 14: ""), so only "GMT+8" can tell where the plant's clock is.
     control.plants_coordinates([shanghai["plant_id"]], "", "")
     control.advance(301)  # our look was a plant/details call: the sync's own must not be its repeat
+    _charge_lands_at_14_20_local(shanghai, "Etc/GMT-8", UTC8, growatt_sim, world, start_engine, bob_api)
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(
+    ("clock", "shown", "offset"),
+    [("UTC-03:30", "GMT-3:30", -210), ("UTC+12:45", "GMT+12:45", 765)],
+)
+def test_a_charge_to_a_plant_on_a_fractional_offset_arms_its_window_in_that_local_time(
+    start_engine, world, growatt_sim, bob_api, clock, shown, offset
+):
+    """No IANA zone keeps -3:30 or +12:45 all year (St_Johns and Chatham change with DST): the sync stores
+    the fixed offset and the window is written on the device's fixed-offset clock."""
+    control = growatt_sim.control
+    plant_row = next(
+        p for p in control.plants(enrolled=True, limit=1000)
+        if p["account"] == "account-1" and p["has_battery"]
+    )  # fmt: skip
+    control.plants_clock([plant_row["plant_id"]], clock)  # the devices keep that offset all year
+    control.plants_coordinates([plant_row["plant_id"]], "", "")
+    with growatt_sim.client() as api:
+        got = api.get("/v1/plant/details", params={"plant_id": plant_row["plant_id"]}).json()["data"]
+    assert got["timezone"] == shown
+    control.advance(301)
+    zone = timezone(timedelta(minutes=offset))
+    _charge_lands_at_14_20_local(plant_row, clock, zone, growatt_sim, world, start_engine, bob_api)
+
+
+def _charge_lands_at_14_20_local(plant_row, stored, zone, growatt_sim, world, start_engine, bob_api):
+    control = growatt_sim.control
     account = VendorAccount.objects.create(
         organization=world.organization, vendor=Vendor.GROWATT, name="growatt account-1",
         base_url=growatt_sim.base_url, secret=growatt_sim.tokens[0], clock_speed=growatt_sim.speed,
     )  # fmt: skip
     assert vendor_account_sync(account_id=account.pk).error == ""
-    plant = Plant.objects.get(vendor_account=account, plant_code=str(shanghai["plant_id"]))
-    assert plant.timezone == "Etc/GMT-8"
+    plant = Plant.objects.get(vendor_account=account, plant_code=str(plant_row["plant_id"]))
+    assert plant.timezone == stored
     fleet = world.fleet(plants=[plant])
-    # 14:20 in UTC+8, the clock paused so the window's place is exact.
+    # 14:20 local, the clock paused so the window's place is exact.
     control.set_speed(0)
-    now = datetime.fromtimestamp(control.now(), UTC8)
+    now = datetime.fromtimestamp(control.now(), zone)
     at = now.replace(hour=14, minute=20, second=0, microsecond=0)
     if at <= now:
         at += timedelta(days=1)
@@ -58,7 +89,9 @@ def test_a_charge_to_a_plant_reporting_gmt_plus_8_arms_its_window_in_utc_plus_8(
         "params": {"action": "charge", "control": "duration", "duration_min": 90},
         "fleet": fleet.pk,
     }
-    created = bob_api.post("/api/v1/dispatches", body, format="json", HTTP_IDEMPOTENCY_KEY="gmt8-charge")
+    created = bob_api.post(
+        "/api/v1/dispatches", body, format="json", HTTP_IDEMPOTENCY_KEY=f"tz-charge-{stored}"
+    )
     assert created.status_code == 201, created.content
 
     def armed():
@@ -67,9 +100,9 @@ def test_a_charge_to_a_plant_reporting_gmt_plus_8_arms_its_window_in_utc_plus_8(
 
     task = wait_for(armed, timeout_s=120, interval_s=0.3, message="the charge to be sent")
     assert task.state in (T.ACCEPTED, T.IN_PROGRESS), task.vendor_message
-    schedule = control.plant(shanghai["plant_id"])["units"][0]["schedule"]
+    schedule = control.plant(plant_row["plant_id"])["units"][0]["schedule"]
     start, end = schedule["ac_charge_window_min"]
-    # 14:20 in UTC+8 (06:20 UTC would be 380): the engine reads "now" off the device's last record, which
+    # 14:20 local (UTC would be hours off): the engine reads "now" off the device's last record, which
     # at speed 600 may put it a simulated minute or two later on a loaded machine.
     assert 14 * 60 + 20 <= start <= 14 * 60 + 23 and end - start == 90
     assert schedule["ac_charge_enabled"] is True

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import httpx
 import pytest
 
 LAST = "/v1/device/storage/storage_last_data"
@@ -70,7 +71,11 @@ def test_too_many_refusals_block_the_account_for_24_hours(api, growatt_sim, plan
     blocked = api.get("/v1/plant/list").json()
     assert blocked["error_code"] == 507 and "locked for 24 hours" in blocked["error_msg"]
     assert blocked["data"]["lockDuration"] == 24
-    growatt_sim.control.advance(86_400)
+    growatt_sim.control.advance(12 * 3600)
+    for _ in range(50):  # row 26: calls during the block do not lengthen it
+        api.get("/v1/plant/details", params=params)
+    assert api.get("/v1/plant/list").json()["data"]["lockDuration"] == 12
+    growatt_sim.control.advance(12 * 3600)
     assert api.get("/v1/plant/list").json()["error_code"] == 0
 
 
@@ -122,3 +127,70 @@ def test_bad_switches_are_refused_and_change_nothing(growatt_sim):
         response = growatt_sim.control._http.post("/_sim/field", json=body)
         assert response.status_code == 400
     assert growatt_sim.control.get("/_sim/field") == before
+
+
+def test_a_plant_clock_can_keep_a_fixed_offset_all_year(api, growatt_sim, plant):
+    """FIELD_NOTES rows 1-2: /_sim/plants/clock puts the devices on a fixed offset; plant/details shows it."""
+    growatt_sim.control.plants_clock([plant["plant_id"]], "UTC-03:30")
+    growatt_sim.control.advance(301)
+    shown = api.get("/v1/plant/details", params={"plant_id": plant["plant_id"]}).json()["data"]
+    assert shown["timezone"] == "GMT-3:30"
+    assert growatt_sim.control.plant(plant["plant_id"])["units"][0]["timezone"] == "UTC-03:30"
+    for bad in ("GMT-3:30", "UTC+15:00", 5):
+        with pytest.raises(httpx.HTTPStatusError, match="400"):
+            growatt_sim.control.plants_clock([plant["plant_id"]], bad)
+
+
+def _advance_to_local(growatt_sim, zone, hour, minute):
+    from datetime import datetime, timedelta
+
+    now = datetime.fromtimestamp(growatt_sim.control.now(), zone)
+    at = now.replace(hour=hour, minute=minute, second=0, microsecond=0)
+    if at <= now:
+        at += timedelta(days=1)
+    growatt_sim.control.advance((at - now).total_seconds())
+
+
+def test_lifetime_totals_read_zero_and_today_bounces_back_after_local_midnight(api, growatt_sim, plant):
+    """Row 24: in the first minutes after the plant's midnight the totals read 0 and "today" is yesterday's
+    last value; after the window both are real again (today restarted)."""
+    from datetime import timedelta, timezone
+
+    growatt_sim.control.set_speed(0)
+    growatt_sim.control.plants_clock([plant["plant_id"]], "UTC+05:30")
+    zone = timezone(timedelta(minutes=330))
+
+    def read():
+        growatt_sim.control.advance(1)  # each read another request time, as the repeat rule wants
+        params = {"device_sn": plant["inverter_sn"]}
+        return api.get("/v1/device/inverter/last_new_data", params=params).json()["data"]
+
+    _advance_to_local(growatt_sim, zone, 23, 59)
+    before = read()
+    _advance_to_local(growatt_sim, zone, 0, 4)
+    after = read()
+    _advance_to_local(growatt_sim, zone, 0, 20)
+    later = read()
+
+    assert float(before["powerTotal"]) > 0 and float(before["powerToday"]) > 0, before
+    assert float(after["powerTotal"]) == 0
+    assert float(after["powerToday"]) == float(before["powerToday"])  # yesterday's (no sun at night)
+    assert float(after["timeTotal"]) > 0  # hours run are not energy
+    assert float(later["powerTotal"]) > 0 and float(later["powerToday"]) == 0  # today restarted
+    growatt_sim.control.field(midnight_window_min=0)  # the document's reading: no zeros
+    _advance_to_local(growatt_sim, zone, 0, 4)
+    assert float(read()["powerTotal"]) > 0
+
+
+def test_a_token_works_only_on_its_own_regions_server(api, growatt_sim, plant):
+    """Row 25: /_sim/accounts/region moves an account's token to a regional server (/region/<r>/v1)."""
+    growatt_sim.control.set_region(["account-1"], "us")
+    main = api.get("/v1/plant/list").json()
+    regional = api.get("/region/us/v1/plant/list").json()
+    other = api.get("/region/au/v1/plant/list").json()
+    assert (main["error_code"], main["error_msg"]) == (10011, "error_permission_denied")
+    assert regional["error_code"] == 0 and regional["data"]["plants"]
+    assert other["error_code"] == 10011
+    growatt_sim.control.set_region(["account-1"], "")
+    growatt_sim.control.advance(301)
+    assert api.get("/v1/plant/list").json()["error_code"] == 0

@@ -103,3 +103,60 @@ def test_the_document_profile_and_bad_switches(field):
     assert response.status_code == 400 and control.field()["provocations"] == []
     control.reset()
     assert control.field()["profile"] == "field"
+
+
+def test_a_login_can_be_refused_with_30029(field, plants):
+    """H16: provoked, the next login answers failCode 30029 in the envelope; the one after logs in."""
+    field.control.provoke("auth30029")
+    with field.client() as client:
+        user, password = field.accounts[0]
+        refused = client.post("/login", json={"username": user, "password": password})
+        again = client.post("/login", json={"username": user, "password": password})
+        listed = client.post("/plants", json={"pageNo": 1, "pageSize": 10})  # not a login: never hit
+    assert refused.json()["failCode"] == 30029 and refused.json()["success"] is False
+    assert again.json()["failCode"] == 0
+    assert listed.json().get("failCode") != 30029
+    assert [p["remaining"] for p in field.control.field()["provocations"]] == [0]
+
+
+def test_a_refused_call_counts_toward_the_quota_in_the_field(field, plants):
+    """H18: a once-a-minute read retried 30 s after its 407 is still refused 61 s after the first call (the
+    retry counted); in the document only accepted calls count."""
+
+    def codes_at(offsets):
+        out = []
+        with field.login(0) as client:
+            last = 0
+            for at in offsets:
+                field.control.advance(at - last)
+                last = at
+                out.append(client.post("/plants", json={"pageNo": 1, "pageSize": 10}).json()["failCode"])
+        return out
+
+    assert codes_at([0, 30, 61, 122]) == [0, 407, 407, 0]
+    field.control.reset()
+    field.control.set_speed(0)
+    field.control.set_field(quota_counts_refused=False)
+    assert codes_at([0, 30, 61]) == [0, 407, 0]
+
+
+def test_device_rows_in_the_v6_form(field, plants):
+    """H20: /thirdData/getDevList always, 9.2.2 when switched: V6 type ids, no SN on dongles and meters."""
+    code = next(p["plantCode"] for p in plants if p["battery"] is not None)
+    with field.login(0) as client:
+        v7 = client.post("/devices", json={"plantCodes": code, "pageNo": 1, "pageSize": 100}).json()
+        token = client.headers["XSRF-TOKEN"]
+    field.control.advance(61)  # both lists share 9.2.2's once a minute
+    with httpx.Client(base_url=field.base_url, headers={"XSRF-TOKEN": token}) as v6_client:
+        v6 = v6_client.post("/thirdData/getDevList", json={"stationCodes": code}).json()
+    assert v7["failCode"] == 0 and v6["failCode"] == 0, (v7, v6)
+    assert {r["deviceTypeId"] for r in v7["data"]["list"]} <= {20822, 20815, 20821, 20819, 20816}
+    types = {r["devTypeId"] for r in v6["data"]}
+    assert 1 in types and 39 in types and types <= {1, 39, 2, 62, 47}
+    assert all(r["esnCode"] is None for r in v6["data"] if r["devTypeId"] in (62, 47))
+    assert all(r["esnCode"] for r in v6["data"] if r["devTypeId"] == 1)
+    field.control.set_field(v6_device_rows=True)
+    field.control.advance(61)
+    with field.login(0) as client:
+        rows = client.post("/devices", json={"plantCodes": code, "pageNo": 1, "pageSize": 100}).json()
+    assert {r["deviceTypeId"] for r in rows["data"]["list"]} == types

@@ -16,7 +16,7 @@ from vendors import simkit
 from . import devices, hybrid, inverters, plants, storage
 from .context import SIM_KEY, Sim, endpoint
 from .control_routes import add_growatt_control_routes
-from .field import Field
+from .field import REGIONS, Field
 from .world import World
 
 ROUTES = (
@@ -74,5 +74,7 @@ def build_app(args: argparse.Namespace) -> web.Application:
     app[SIM_KEY] = sim
     for method, path, handler in ROUTES:
         app.router.add_route(method, path, endpoint(handler))
+        # FIELD_NOTES row 25: the regional servers, each under /region/<name> (field.REGIONS).
+        app.router.add_route(method, "/region/{region:" + "|".join(REGIONS) + "}" + path, endpoint(handler))
     add_growatt_control_routes(app)
     return app

@@ -81,7 +81,11 @@ def endpoint(handler: Handler) -> Callable[[web.Request], Awaitable[web.Response
         account = sim.world.by_token.get(request.headers.get("token", "").strip())
         if account is None:
             return answer(code=PERMISSION_DENIED, message="Permission denied: missing or invalid token")
-        path = request.path
+        region = request.match_info.get("region", "")
+        if sim.field.regions.get(account.name, "") != region:
+            # FIELD_NOTES row 25: a token of another region's server is refused.
+            return answer(code=PERMISSION_DENIED, message=fieldmod.WRONG_REGION_MESSAGE)
+        path = request.path.removeprefix(f"/region/{region}") if region else request.path
         try:
             broken = _field_checks(sim, account, path, params)
             if broken is not None:

@@ -58,6 +58,10 @@ class GrowattSimControl(SimControl):
     def plants_timezone(self, plant_ids: list[int], timezone: Any) -> None:
         self.post("/_sim/plants/timezone", {"plantIds": plant_ids, "timezone": timezone})
 
+    def plants_clock(self, plant_ids: list[int], timezone: str) -> None:
+        """The zone the plants' devices keep: IANA or a fixed "UTC-03:30" (FIELD_NOTES rows 1-2)."""
+        self.post("/_sim/plants/clock", {"plantIds": plant_ids, "timezone": timezone})
+
     def plants_coordinates(self, plant_ids: list[int], latitude: Any, longitude: Any) -> None:
         self.post(
             "/_sim/plants/coordinates", {"plantIds": plant_ids, "latitude": latitude, "longitude": longitude}
@@ -65,6 +69,10 @@ class GrowattSimControl(SimControl):
 
     def block(self, accounts: list[str], hours: float = 24.0) -> dict[str, float]:
         return self.post("/_sim/accounts/block", {"accounts": accounts, "hours": hours})["blocked_until"]
+
+    def set_region(self, accounts: list[str], region: str) -> dict[str, str]:
+        """FIELD_NOTES row 25: the accounts' tokens belong to ``region``'s server (``/region/<r>/v1``)."""
+        return self.post("/_sim/accounts/region", {"accounts": accounts, "region": region})["regions"]
 
     def unblock(self, accounts: list[str]) -> None:
         self.post("/_sim/accounts/unblock", {"accounts": accounts})

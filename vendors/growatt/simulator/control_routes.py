@@ -32,10 +32,16 @@ Each plant switch answers ``{"plantIds": [...]}`` and 400 when an ID is unknown.
 The field profile (``field``, FIELD_NOTES.md):
 
 - ``GET|POST /_sim/field`` ``{"profile": "field"|"document", <switch>: value, ...}`` -> the switches.
+- ``POST /_sim/plants/clock`` ``{"plantIds": [...], "timezone": "UTC-03:30" | IANA name}``: the zone the
+  plant's devices keep (their clock, and the "GMT-3:30" plant/details shows under the field profile); a
+  fixed offset keeps it all year (FIELD_NOTES rows 1-2: the datalogger's clock does not follow DST).
 - ``POST /_sim/plants/timezone`` ``{"plantIds": [...], "timezone": <any JSON>}``: what plant/details shows
   as ``timezone`` ("GMT-3:30", 8, "8", "PRC", "", null...); ``null`` with ``"clear": true`` undoes it.
 - ``POST /_sim/plants/coordinates`` ``{"plantIds": [...], "latitude": v, "longitude": v}``: what the plant
   rows show ("" or 0 as the field does).
+- ``POST /_sim/accounts/region`` ``{"accounts": [...], "region": "us"}``: their tokens belong to that
+  region's server, served under ``/region/us/v1/...``; any other server answers 10011
+  "error_permission_denied" (FIELD_NOTES row 25); ``""`` the main server again.
 - ``POST /_sim/accounts/block`` ``{"accounts": [...], "hours": 24}``: every call answers 507 "Current
   account has been locked for 24 hours" with ``lockDuration`` until then; ``/_sim/accounts/unblock``.
 - ``POST /_sim/answers`` ``{"kind": "html"|"truncated"|"wrong_type"|"code"|"empty"|"string_code",
@@ -50,11 +56,12 @@ from typing import Any
 
 from aiohttp import web
 
+from vendors import zones
 from vendors.simkit import bad_request, read_json
 
 from .battery import Schedule
 from .context import SIM_KEY, Sim
-from .field import BAD_KINDS, BadAnswer
+from .field import BAD_KINDS, REGIONS, BadAnswer
 from .hybrid import settle
 from .readings import flows, seen_at
 from .world import Plant, Unit
@@ -70,7 +77,7 @@ def unit_state(sim: Sim, unit: Unit) -> dict[str, Any]:
         "check_code": unit.check_code,
         "inverter_sn": unit.inverter_sn,
         "storage_sn": unit.storage_sn,
-        "timezone": unit.zone.key,
+        "timezone": zones.key(unit.zone),
         "device_type": unit.device_type,
         "family": unit.family,
         "vpp": {"percentage": unit.vpp_pct, "until": unit.vpp_end_t} if unit.vpp_end_t else None,
@@ -308,6 +315,21 @@ async def plants_timezone(request: web.Request) -> web.Response:
     return web.json_response({"plantIds": ids})
 
 
+async def plants_clock(request: web.Request) -> web.Response:
+    """The zone the plant's devices keep: an IANA name or a fixed ``UTC±HH:MM`` (FIELD_NOTES rows 1-2)."""
+    sim = request.app[SIM_KEY]
+    body = await read_json(request)
+    ids = _plant_ids(sim, body.get("plantIds"))
+    if isinstance(ids, str):
+        return bad_request(ids)
+    name = body.get("timezone")
+    if not zones.is_known(name):
+        return bad_request("timezone must be an IANA name or a fixed offset such as UTC-03:30")
+    for plant_id in ids:
+        sim.world.set_clock(sim.world.plants[plant_id], name)
+    return web.json_response({"plantIds": ids, "timezone": name})
+
+
 async def plants_coordinates(request: web.Request) -> web.Response:
     sim = request.app[SIM_KEY]
     body = await read_json(request)
@@ -340,6 +362,24 @@ async def block_accounts(request: web.Request) -> web.Response:
     for name in names:
         sim.field.blocked_until[name] = sim.now() + hours * 3600
     return web.json_response({"blocked_until": {n: sim.field.blocked_until[n] for n in names}})
+
+
+async def account_region(request: web.Request) -> web.Response:
+    """FIELD_NOTES row 25: the accounts' tokens belong to ``region``'s server ("" the main one)."""
+    sim = request.app[SIM_KEY]
+    body = await read_json(request)
+    names = _accounts(sim, body)
+    if isinstance(names, str):
+        return bad_request(names)
+    region = body.get("region")
+    if region not in ("", *REGIONS):
+        return bad_request(f"region must be one of {['', *REGIONS]}")
+    for name in names:
+        if region:
+            sim.field.regions[name] = region
+        else:
+            sim.field.regions.pop(name, None)
+    return web.json_response({"regions": dict(sim.field.regions)})
 
 
 async def unblock_accounts(request: web.Request) -> web.Response:
@@ -377,8 +417,10 @@ def add_growatt_control_routes(app: web.Application) -> None:
     app.router.add_get("/_sim/field", get_field)
     app.router.add_post("/_sim/field", set_field)
     app.router.add_post("/_sim/plants/timezone", plants_timezone)
+    app.router.add_post("/_sim/plants/clock", plants_clock)
     app.router.add_post("/_sim/plants/coordinates", plants_coordinates)
     app.router.add_post("/_sim/accounts/block", block_accounts)
+    app.router.add_post("/_sim/accounts/region", account_region)
     app.router.add_post("/_sim/accounts/unblock", unblock_accounts)
     app.router.add_post("/_sim/answers", bad_answers)
     app.router.add_get("/_sim/accounts", accounts)

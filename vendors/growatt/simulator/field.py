@@ -14,9 +14,10 @@ one of them.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Any
-from zoneinfo import ZoneInfo
+
+from vendors import zones
 
 AC_CHARGE_DOCUMENT = "storage_ac_charge_enable_disable"  # Growatt 4.3.12
 AC_CHARGE_APP = "storage_ac_charge_enable_disenable"  # Growatt's own app and pages (issue 14)
@@ -30,6 +31,12 @@ BLOCK_HOURS = 24.0  # HA core PR 142874: "Current account has been locked for 24
 BLOCKED_CODE = 507  # the ShinePhone login's lock code (HA core PR 142874, issue 176827)
 BLOCKED_MESSAGE = "Current account has been locked for 24 hours"
 REPEAT_MESSAGE = "error_frequently_access"
+# Row 25: regional servers. A token is issued by one server; another answers 10011 error_permission_denied
+# (PyPi_GrowattServer#122: the test token on the main server; home-assistant/core#180635: a token used with
+# the wrong region setting). The simulator serves region R under the path prefix /region/R (a stand-in for
+# openapi-R.growatt.com); the unprefixed paths are the main server.
+REGIONS = ("cn", "us", "au", "test")
+WRONG_REGION_MESSAGE = "error_permission_denied"
 
 # Endpoints whose numbers arrive as strings in the field (issue 14 "numbers as strings").
 STRING_NUMBER_PATHS = frozenset(
@@ -46,6 +53,10 @@ STRING_NUMBER_PATHS = frozenset(
 # Kept as they are: identifiers and counts the document types as int and clients key on; the time zone
 # (its form is set on its own, /_sim/plants/timezone).
 _KEEP_NUMERIC = frozenset({"count", "type", "device_id", "plant_id", "user_id", "pageNum", "timezone"})
+
+MIDNIGHT_WINDOW_MIN = 10  # row 24: how long after local midnight the totals read 0 (not published: ours)
+# Lifetime counters that are not energy (hours run) keep their value.
+_NOT_LIFETIME_ENERGY = frozenset({"timeTotal"})
 
 BAD_KINDS = ("html", "truncated", "wrong_type", "code", "empty", "string_code")
 
@@ -78,11 +89,13 @@ class Field:
     ac_charge_types: tuple[str, ...] = (AC_CHARGE_DOCUMENT, AC_CHARGE_APP)
     on_codes: tuple[str, ...] = (ON_DOCUMENT, ON_SHINEPHONE)
     revert_partial_slots: bool = True  # FIELD_NOTES H8: a hybrid slot written in parts answers 0, reverts
+    midnight_window_min: int = MIDNIGHT_WINDOW_MIN  # row 24: totals 0, "today" yesterday's after midnight
     # state that the routes set and reset clears
     timezone_overrides: dict[int, Any] = field(default_factory=dict)  # plant_id -> raw value shown
     coordinate_overrides: dict[int, Any] = field(default_factory=dict)  # plant_id -> raw value shown
     created: dict[int, str] = field(default_factory=dict)  # plants made by plant/add -> timezone_id sent
     blocked_until: dict[str, float] = field(default_factory=dict)  # account -> sim epoch
+    regions: dict[str, str] = field(default_factory=dict)  # account -> its server's region ("" main)
     refusals: dict[str, list[float]] = field(default_factory=dict)  # account -> refusal times
     plant_lists: dict[str, list[float]] = field(default_factory=dict)  # account -> plant/list times
     bad_answers: list[BadAnswer] = field(default_factory=list)
@@ -110,12 +123,13 @@ class Field:
             ac_charge_types=(AC_CHARGE_DOCUMENT,),
             on_codes=(ON_DOCUMENT,),
             revert_partial_slots=False,
+            midnight_window_min=0,
         )
 
     SWITCHES = (
         "timezone_text", "numbers_as_strings", "blank_coordinates_every", "repeat_every_call",
         "plant_list_per_day", "block_after_refusals", "block_hours", "paging_limits", "enrolled_plants_prc",
-        "ac_charge_types", "on_codes", "revert_partial_slots",
+        "ac_charge_types", "on_codes", "revert_partial_slots", "midnight_window_min",
     )  # fmt: skip
 
     def to_json(self) -> dict[str, Any]:
@@ -124,6 +138,7 @@ class Field:
         out["ac_charge_types"] = list(self.ac_charge_types)
         out["on_codes"] = list(self.on_codes)
         out["blocked_until"] = dict(self.blocked_until)
+        out["regions"] = dict(self.regions)
         out["bad_answers"] = [vars(b) for b in self.bad_answers]
         return out
 
@@ -160,7 +175,7 @@ class Field:
             setattr(self, name, value)
 
     def reset_state(self) -> None:
-        for name in ("timezone_overrides", "coordinate_overrides", "blocked_until", "refusals"):
+        for name in ("timezone_overrides", "coordinate_overrides", "blocked_until", "refusals", "regions"):
             getattr(self, name).clear()
         self.plant_lists.clear()
         self.created.clear()
@@ -178,7 +193,7 @@ class Field:
             # A plant made by plant/add shows the timezone_id it was made with; none given: the default
             # "PRC" (Growatt 4.2.8; issue 14: enrolment-made plants come out with "PRC").
             return self.created[plant_id]
-        return gmt_text(ZoneInfo(zone_name), now)
+        return gmt_text(zones.load(zone_name), now)
 
     def coordinates_shown(self, plant_id: int, latitude: float, longitude: float) -> tuple[Any, Any]:
         if plant_id in self.coordinate_overrides:
@@ -187,6 +202,10 @@ class Field:
         if self.blank_coordinates_every and plant_id % self.blank_coordinates_every == 0:
             return "", ""  # issue 14: coordinates ""
         return latitude, longitude
+
+    def around_midnight(self, local: datetime) -> bool:
+        """Row 24: is a record of this local time inside the minutes after midnight the cloud misreads?"""
+        return local.hour * 60 + local.minute < self.midnight_window_min
 
     def take_bad_answer(self, path: str) -> BadAnswer | None:
         for bad in self.bad_answers:
@@ -198,7 +217,7 @@ class Field:
         return None
 
 
-def gmt_text(zone: ZoneInfo, now: float) -> str:
+def gmt_text(zone: tzinfo, now: float) -> str:
     """ "GMT+8", "GMT-3:30", "GMT+0": the zone's offset at ``now``, as the portal's fixed-offset list
     writes it (0xAHA/Growatt_ModbusTCP#439: the portal offers only fixed UTC offsets)."""
     offset = datetime.fromtimestamp(now, zone).utcoffset()
@@ -206,6 +225,22 @@ def gmt_text(zone: ZoneInfo, now: float) -> str:
     sign = "-" if minutes < 0 else "+"
     hours, rest = divmod(abs(minutes), 60)
     return f"GMT{sign}{hours}" + (f":{rest:02d}" if rest else "")
+
+
+def midnight_record(record: dict[str, Any], yesterday: dict[str, Any]) -> dict[str, Any]:
+    """Row 24 (HA growatt_server coordinator: totals that "never reset" read 0, and "today" values that
+    bounce back to yesterday's after the reset): lifetime energy totals 0, ...Today values yesterday's last
+    ones, the rest (power, SOC, time) as read."""
+    out = dict(record)
+    for key, value in record.items():
+        if not isinstance(value, int | float) or isinstance(value, bool):
+            continue
+        if key.endswith("Total") or key.startswith("eTotal") or key.endswith("Total2"):
+            if key not in _NOT_LIFETIME_ENERGY:
+                out[key] = 0.0
+        elif ("Today" in key or key.startswith("eToday")) and key in yesterday:
+            out[key] = yesterday[key]
+    return out
 
 
 def stringify(data: Any, *, lost_as_bool: bool = False) -> Any:

@@ -14,6 +14,7 @@ from .effects import apply_inverter_set
 from .protocol import GrowattError, local_time, text
 from .readings import flows, inverter_record, pv_today_kwh, seen_at
 from .setters import PV_ON_OFF, accept_setting, field_forms
+from .storage import around_midnight
 from .validation import validate_inverter_set
 from .world import Account, Plant, Unit
 
@@ -33,7 +34,9 @@ def _inverter(sim: Sim, account: Account, sn: str) -> tuple[Unit, Plant]:
 def last_new_data(sim: Sim, account: Account, params: MultiDict[str]) -> dict[str, Any]:
     """# Growatt 4.3.8."""
     unit, _ = _inverter(sim, account, text(params, "device_sn"))
-    return inverter_record(unit, seen_at(unit, sim.now()), sim.world.seed)
+    t = seen_at(unit, sim.now())
+    record = inverter_record(unit, t, sim.world.seed)
+    return around_midnight(sim, unit, t, record, lambda at: inverter_record(unit, at, sim.world.seed))
 
 
 def _sn_list(params: MultiDict[str]) -> list[str]:

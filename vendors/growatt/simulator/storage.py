@@ -7,6 +7,7 @@ storageSet answers at once; its effect is read back from storage_last_data (``st
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -14,11 +15,12 @@ from multidict import MultiDict
 
 from .context import Sim
 from .effects import apply_storage_set
+from .field import midnight_record
 from .protocol import GrowattError, parse_date, text, timezone_of
 from .readings import seen_at, storage_record
 from .setters import STORAGE_ON_OFF, accept_setting, field_forms
 from .validation import VALUE_EMPTY, validate_storage_set
-from .world import Account
+from .world import Account, Unit
 
 PARAM_NAMES = ("param1", "param2", "param3", "param4")
 HISTORY_STEP_S = 300
@@ -60,6 +62,17 @@ def storage_set(sim: Sim, account: Account, params: MultiDict[str]) -> str:
     return ""
 
 
+def around_midnight(
+    sim: Sim, unit: Unit, t: float, record: dict[str, Any], at: Callable[[float], dict[str, Any]]
+) -> dict[str, Any]:
+    """FIELD_NOTES row 24: the record as the field serves it in the minutes after the plant's midnight."""
+    local = datetime.fromtimestamp(t, unit.zone)
+    if not sim.field.around_midnight(local):
+        return record
+    midnight = local.replace(hour=0, minute=0, second=0, microsecond=0).timestamp()
+    return midnight_record(record, at(midnight - 1.0))
+
+
 def storage_last_data(sim: Sim, account: Account, params: MultiDict[str]) -> dict[str, Any]:
     """# Growatt 4.3.13: 10003 device SN error (empty), 10002 machine does not exist."""
     sn = text(params, "storage_sn")
@@ -69,7 +82,9 @@ def storage_last_data(sim: Sim, account: Account, params: MultiDict[str]) -> dic
     if found is None:
         raise GrowattError(10002, "Energy storage machine does not exist")
     unit, _ = found
-    return storage_record(unit, seen_at(unit, sim.now()), sim.world.seed)
+    t = seen_at(unit, sim.now())
+    record = storage_record(unit, t, sim.world.seed)
+    return around_midnight(sim, unit, t, record, lambda at: storage_record(unit, at, sim.world.seed))
 
 
 def storage_data(sim: Sim, account: Account, params: MultiDict[str]) -> dict[str, Any]:

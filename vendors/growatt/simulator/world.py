@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from vendors import zones
+
 from .battery import Battery
 
 # (timezone, country, latitude, longitude): a mix of offsets so "local time" really matters.
@@ -100,7 +102,9 @@ class Plant:
 
     @property
     def zone(self) -> ZoneInfo:
-        return ZoneInfo(self.timezone)
+        # An IANA name or a fixed "UTC-03:30" (vendors.zones): /_sim/plants/clock puts a plant's devices
+        # on a fixed offset all year (FIELD_NOTES rows 1-2).
+        return zones.load(self.timezone)  # type: ignore[return-value]
 
 
 class World:
@@ -246,6 +250,12 @@ class World:
         unit.plant_id = plant.plant_id
         unit.zone = plant.zone
         plant.units.append(unit)
+
+    def set_clock(self, plant: Plant, zone_name: str) -> None:
+        """The portal's zone of ``plant`` changed: the cloud resyncs every device clock in it."""
+        plant.timezone = zone_name
+        for unit in plant.units:
+            unit.zone = plant.zone
 
     def detach(self, unit: Unit) -> None:
         """Back to the pool of not-yet-added dataloggers (# Growatt 4.3.3), state kept."""

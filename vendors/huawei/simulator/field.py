@@ -20,7 +20,15 @@ from . import codes
 PROFILES = ("field", "document")
 EXPIRY_FORMS = ("envelope", "relogin", "relogin306", "empty")
 MISSING_FORMS = {"null": None, "N/A": "N/A", "empty": "", "object": {}}
-PROVOKE_KINDS = ("quota403", "html", "truncated", "wrong_type", "unknown_code", "empty", "no_fail_code")
+PROVOKE_KINDS = (
+    "quota403", "html", "truncated", "wrong_type", "unknown_code", "empty", "no_fail_code", "auth30029",
+)  # fmt: skip
+LOGIN_KINDS = ("auth30029",)  # provocations that only a login answers
+AUTH_FAILED = 30029  # H16: pyhfs exception.py maps it to a login failure
+AUTH_FAILED_MESSAGE = "Authentication failed."
+# H20: V7 device type ids (NBI V7 10) -> the V6 ids the live getDevList reports (KornSW/ioBroker.fusionsolar).
+V6_TYPE_IDS = {20822: 1, 20815: 39, 20821: 2, 20819: 62, 20816: 47}
+V6_NULL_SN_TYPES = frozenset({62, 47})  # which rows the recording leaves without an SN: see FIELD_NOTES H20
 UNKNOWN_CODE = 29999
 QUOTA_BODY = {
     "errorCode": "49401021002",
@@ -46,6 +54,8 @@ class FieldSwitches:
     blank_coordinates_every: int = 7  # H13: every Nth plant lists latitude / longitude "" (0: none)
     blank_coordinates_in_details: bool = False  # H13 in 9.3.1 too (provoked only)
     null_data_when_empty: bool = False  # H10: success with "data": null instead of [] (provoked only)
+    quota_counts_refused: bool = True  # H18: a 407'd call counts toward the window like an accepted one
+    v6_device_rows: bool = False  # H20 in 9.2.2 too (V6 ids, null SNs); /thirdData/getDevList always
 
     @classmethod
     def for_profile(cls, profile: str) -> FieldSwitches:
@@ -64,6 +74,7 @@ class FieldSwitches:
             reason_in_data_407=False,
             params_echo=False,
             blank_coordinates_every=0,
+            quota_counts_refused=False,
         )
 
     def update(self, changes: dict[str, Any]) -> None:
@@ -126,13 +137,22 @@ class FieldProfile:
                 continue
             if provocation.paths and not any(p in path for p in provocation.paths):
                 continue
-            if not provocation.paths and path.endswith("/login"):
+            is_login = path.endswith("/login")
+            if provocation.kind in LOGIN_KINDS and not is_login:
+                continue
+            if not provocation.paths and is_login and provocation.kind not in LOGIN_KINDS:
                 continue
             provocation.remaining -= 1
             return provocation.kind
         return None
 
     # --- shaping answers ------------------------------------------------------------------------------
+
+    def v6_device(self, row: dict[str, Any]) -> dict[str, Any]:
+        """H20: a 9.2.2 row as the live V6 device list writes it: V6 type id, no SN on some rows."""
+        type_id = V6_TYPE_IDS.get(row["deviceTypeId"], row["deviceTypeId"])
+        sn = None if type_id in V6_NULL_SN_TYPES else row["sn"]
+        return {**row, "deviceTypeId": type_id, "sn": sn}
 
     def missing(self) -> Any:
         return MISSING_FORMS[self.switches.missing_value]

@@ -11,6 +11,7 @@ from aiohttp import web
 from vendors.simkit import ACCOUNT_KEY
 
 from . import codes
+from . import field as fieldmod
 from .protocol import TOKEN_HEADER, failure, ok, quota_refusal, raw_response, read_body
 from .state import SIM_KEY
 
@@ -36,6 +37,9 @@ def login_answer(request: web.Request, username: object, password: object) -> we
         # The document's failed-login example answers 20001 (third-party system ID does not exist).
         return _refused(sim, codes.SYSTEM_ID_NOT_FOUND)
     request[ACCOUNT_KEY] = username
+    if sim.field.take(request.path, fieldmod.LOGIN_KINDS):
+        # FIELD_NOTES H16: a login refused with failCode 30029 in the envelope (even under H1's empty form)
+        return web.json_response(failure(fieldmod.AUTH_FAILED, fieldmod.AUTH_FAILED_MESSAGE))
     refused = sim.check_limit(username, "login", request.path)  # NBI V7 9.1.1: 5 per 10 minutes
     if refused is not None:
         return web.json_response(failure(refused))

@@ -100,4 +100,6 @@ def device_list(sim: HuaweiSim, account: str, body: Body) -> Body:
     devices = [(p, d) for p in plants for d in p.devices if type_filter is None or d.type_id == type_filter]
     now = sim.now()
     entries = [device_entry(p, d, now) for p, d in page_slice(devices, page_no, page_size)]
+    if sim.field.switches.v6_device_rows:
+        entries = [sim.field.v6_device(e) for e in entries]  # FIELD_NOTES H20
     return ok(page_data(len(devices), page_no, page_size, entries))

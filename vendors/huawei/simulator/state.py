@@ -72,6 +72,13 @@ class HuaweiSim:
         if limiter.check_all(rules):
             return None
         self.core.stats.rate_limited(account, path)
+        if self.field.switches.quota_counts_refused:
+            # FIELD_NOTES H18: the live quota counts the refused call too, so retrying inside the window
+            # keeps the account refused; measured after the refusal, so its retry time is from this call.
+            full_before = [limiter.retry_after(*rule) > 0 for rule in rules]
+            limiter.record_all(rules)
+            full = [w for w, was in zip(windows, full_before, strict=True) if was]
+            return max(full, key=lambda w: w.seconds).fail_code if full else windows[0].fail_code
         full = [w for w, rule in zip(windows, rules, strict=True) if limiter.retry_after(*rule) > 0]
         # A spent daily quota is the more useful answer: waiting a minute will not help.
         return max(full, key=lambda w: w.seconds).fail_code if full else windows[0].fail_code
