@@ -275,7 +275,7 @@ def _batches(job: DispatchJob, targets: list[tuple[int, int]], *, now):
             continue
         adapter = adapter_for(account)  # builds the adapter object only: no HTTP inside this transaction
         if not adapter.supports(kind):
-            message = f"{account.get_vendor_display()} cannot do {kind.value}."
+            message = f"{account.vendor_label} cannot do {kind.value}."
             tasks += [ended(pk, T.UNSUPPORTED, "unsupported", message) for pk in plant_ids]
             continue
         size = max(1, adapter.max_targets_per_request(kind))
