@@ -64,6 +64,15 @@ def plant_capabilities(vendor: str, devices: Iterable[tuple[str, dict]]) -> list
     return getattr(importlib.import_module(module_name), name)(devices)
 
 
+def setters() -> dict:
+    """Every vendor's raw setters (vendors.setters.Setter) by command kind."""
+    out: dict = {}
+    for s in specs():
+        if s.setters:
+            out.update(importlib.import_module(s.setters).SETTERS)
+    return out
+
+
 def rate_limit_codes(vendor: str) -> frozenset[str]:
     """The vendor codes that mean "too often" for this vendor."""
     found = find(vendor)

@@ -79,6 +79,9 @@ class VendorSpec:
     secret_label: str  # what the account's secret is ("systemCode (password)", "API token")
     planning: PlanningFacts = field(default_factory=PlanningFacts)
     plant_capabilities: str | None = None  # "module:function": (device_type, extra) pairs -> capabilities
+    setters: str | None = None  # the module whose SETTERS table holds its raw setters (vendors.setters)
+    # Substrings of a device's `extra` type that make an inverter a storage machine (hybrid families).
+    storage_type_hints: tuple[str, ...] = ()
     demo_port: int = 0  # the dev server's default simulator port
     demo_accounts: int = 1  # how many demo accounts the demo command makes by default
     demo_account: Callable[[int, int], DemoAccount] | None = None  # (i of n, 1-based) -> account

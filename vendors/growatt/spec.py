@@ -52,6 +52,9 @@ SPEC = VendorSpec(
         power_settable=False, plants_per_request=1, request_interval_s=0.0, arms_ahead=True, arm_lead_s=120.0
     ),
     plant_capabilities="vendors.growatt.families:plant_capabilities",  # one entry per device family
+    # Storage machines listed as inverters (4.3.4 device/list types; hybrid SPH / SPA / MIX families).
+    storage_type_hints=("storage", "sph", "spa", "mix"),
+    setters="vendors.growatt.setters",  # storageSet (4.3.12) / inverterSet (4.3.7): one rule table
     demo_port=8102,
     demo_accounts=1,
     demo_account=lambda i, n: DemoAccount(
