@@ -32,7 +32,7 @@ from webhooks import hooks as webhook_hooks
 T = DispatchTask.State
 
 # Which open tasks a new command must not run beside on the same plant. Charge/discharge and a raw
-# Growatt storage setting both drive the battery's schedule (Growatt 4.3.12); the others conflict only
+# storage setting both drive the battery's schedule (a storageSet window); the others conflict only
 # with themselves (two DoD settings racing, say).
 CONFLICTS: dict[str, tuple[str, ...]] = {
     CommandKind.CHARGE_DISCHARGE: (CommandKind.CHARGE_DISCHARGE, CommandKind.STORAGE_SET),

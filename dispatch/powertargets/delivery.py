@@ -1,7 +1,7 @@
 """How much a power target delivered: measured battery power per plant and per fleet per 5-minute interval.
 
 Readings come from the telemetry time series (fleets.telemetry reads every active plant at the vendor's
-maximum rate: Huawei each plant once per 5 minutes, 100 a call, NBI V7 9.3.2). Computed on read, from
+maximum rate: e.g. each plant once per 5 minutes, 100 a call, NBI V7 9.3.2). Computed on read, from
 the stored plan and those readings, so the answer is the same whenever it is asked once the window is
 over, and it follows the window live before that.
 
