@@ -274,7 +274,8 @@ class EnrolmentAdminForm(forms.ModelForm):
             return {"authorization_code": line}  # a comma here fails the code's format rule, as in the API
         parts = [p.strip() for p in line.split(",")]
         item = {"sn": parts[0]}
-        rules = registry.spec(vendor).enrolment_method(method)
+        spec = registry.find(vendor)
+        rules = spec.enrolment_method(method) if spec else None
         if rules is not None and rules.line_extra:
             if len(parts) > 1:
                 item[rules.line_extra] = parts[1]

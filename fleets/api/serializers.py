@@ -580,14 +580,15 @@ class EnrolmentCreateSerializer(serializers.Serializer):
 
     def validate(self, attrs):
         account, method = attrs["vendor_account"], attrs["method"]
-        spec = registry.spec(account.vendor)
-        rules = spec.enrolment_method(method)
+        spec = registry.find(account.vendor)
+        rules = spec.enrolment_method(method) if spec else None
         if rules is None:
+            brand, hint = (spec.brand, spec.enrolment_hint) if spec else (account.vendor, "")
+            word = _METHOD_WORDS.get(method, method)
             raise serializers.ValidationError(
                 {
                     "method": _error(
-                        f"{spec.brand} has no {_METHOD_WORDS.get(method, method)} enrolment; "
-                        f"{spec.enrolment_hint}.",
+                        f"{brand} has no {word} enrolment" + (f"; {hint}." if hint else "."),
                         "unsupported_by_vendor",
                     )
                 }
