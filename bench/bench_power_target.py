@@ -55,7 +55,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from dispatch.planning import PlantState, Target, fleet_max_kw, plan_power_target
-from dispatch.planning.model import GROWATT, HUAWEI
+from dispatch.planning.model import vendor_profile
+
+HUAWEI, GROWATT = vendor_profile("huawei"), vendor_profile("growatt")
 
 ACCOUNTS = 5
 GROWATT_ACCOUNT = 100

@@ -15,14 +15,24 @@ from rest_framework.exceptions import ValidationError as DRFValidationError
 from dispatch import commands
 from dispatch.models import DispatchJob
 from fleets.models import Fleet
+from vendors import registry
 from vendors.base import CommandKind
 from vpp.errors import _flatten
 
-# Raw Growatt setters: which parameter names a variant, and the variants (Growatt 4.3.12 / 4.3.7).
+# Raw setters: which parameter names a variant, and the variants (dispatch.commands.RAW_SETTERS, from the
+# vendors' rule tables).
 VARIANTS: dict[str, tuple[str, dict]] = {
-    CommandKind.STORAGE_SET: ("param_type", commands.STORAGE_TYPES),
-    CommandKind.INVERTER_SET: ("param_id", commands.INVERTER_PARAMS),
+    kind: (selector, variants) for kind, (selector, _section, variants) in commands.RAW_SETTERS.items()
 }
+_RAW_WORDS = {CommandKind.STORAGE_SET: "storage", CommandKind.INVERTER_SET: "inverter"}
+
+
+def _setter_brand(kind: str) -> str:
+    """The brand of the vendor that can send this kind (the raw setters are one vendor's own)."""
+    brands = [spec.brand for spec in registry.specs() if spec.supports(kind)]
+    return " / ".join(brands) or "Raw"
+
+
 LABELS = {
     CommandKind.CHARGE_DISCHARGE: "Charge / discharge / stop",
     CommandKind.DOD: "Battery depth of discharge",
@@ -30,8 +40,7 @@ LABELS = {
     CommandKind.EMS_MODE: "EMS control mode",
     CommandKind.DRM: "DRM switches",
     CommandKind.DEFAULT_SETTING: "Default grid setting",
-    CommandKind.STORAGE_SET: "Growatt storage setting",
-    CommandKind.INVERTER_SET: "Growatt inverter setting",
+    **{kind: f"{_setter_brand(kind)} {word} setting" for kind, word in _RAW_WORDS.items()},
 }
 BOOLEAN_CHOICES = [("", "---------"), ("true", "yes / on"), ("false", "no / off")]
 

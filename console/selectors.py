@@ -22,7 +22,7 @@ from dispatch.powertargets.models import PowerTarget
 from dispatch.selectors import dispatch_job_summary
 from fleets import selectors as fleets_selectors
 from fleets.models import Organization, Plant, PlantTelemetry, VendorAccount, VendorCall
-from vendors.ratelimit import GROWATT_LIMITS, HUAWEI_LIMITS
+from vendors import registry
 
 T = DispatchTask.State
 FAILED_STATES = (T.FAILED, T.TIMED_OUT, T.REJECTED, T.UNSUPPORTED)
@@ -32,11 +32,11 @@ TIMELINE_POINTS = 40
 MAX_FAILURES_LISTED = 100
 MAX_LATENCY_SAMPLE = 10_000
 
-# The documented limits per vendor (vendors.ratelimit.policy) and what they count: Huawei counts every call
-# of an endpoint per account; Growatt only refuses a repeat of an identical request (policy.py), so its
-# "use" is not a share of an account-wide budget.
-VENDOR_LIMITS = {"huawei": (HUAWEI_LIMITS, "account"), "growatt": (GROWATT_LIMITS, "identical request")}
-# Over a limit: Huawei answers failCode 407 in an HTTP 200 body (NBI V7 1.3 "Traffic Limiting Policy");
+# The documented limits per vendor (vendors.registry: each spec's limits at the formulas' floor) and what
+# they count (its `limits_scope`): every call of an endpoint per account, or only a repeat of an identical
+# request, whose "use" is not a share of an account-wide budget.
+VENDOR_LIMITS = {spec.name: (spec.limits(), spec.limits_scope) for spec in registry.specs()}
+# Over a limit: failCode 407 in an HTTP 200 body (NBI V7 1.3 "Traffic Limiting Policy");
 # an HTTP 407 or 429 from a proxy or gateway counts the same.
 LIMITED = Q(vendor_code="407") | Q(http_status__in=(407, 429))
 # The vendor answered and refused (any other non-zero code): a rejected plant, a bad parameter, ...
@@ -349,7 +349,7 @@ def vendor_account_health(*, organization: Organization, hours: int = 24, now: d
             refused=Count("pk", filter=REFUSED),
             errors=Count("pk", filter=~Q(error="")),
             last_call=Max("created_at"),
-            # The session: when the account last logged in (Huawei NBI V7 9.1.1; Growatt has a token).
+            # The session: when the account last logged in (NBI V7 9.1.1; a token-only vendor never does).
             last_login=Max("created_at", filter=Q(endpoint="login")),
         )
         .order_by()

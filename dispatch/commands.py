@@ -4,15 +4,16 @@
 `vendors.base` command dataclass (what an adapter sends), or raises a DRF ValidationError whose keys name
 the offending field as `params.<field>` with the rule broken, so the API answers 400 naming it.
 
-One DRF serializer per command kind (per parameter type for the raw Growatt setters). Conventions:
+One DRF serializer per command kind (per parameter type for the raw setters, built from the vendor's
+rule table: vendors.setters via vendors.registry). Conventions:
 - Unknown keys are refused (`unknown_field`): a typo such as `target_soc` must not be silently ignored.
 - Types are strict JSON: numbers are JSON numbers (not strings, not booleans), flags JSON booleans, vendor
   codes JSON strings. A command that shuts inverters down is not guessed from "0" or "no".
 - Only rules that hold for every plant are checked here. Rules that depend on the plant are the adapter's
   (or the vendor's), and end as that plant's task `rejected`, not as a 400, because the same request is
   valid for the other plants of a mixed fleet:
-    * Growatt's AC-charge SOC limit is 10-80 % (Growatt 4.3.12 storage_ac_charge_soc_limit) while Huawei
-      takes 0-100 (NBI V7 9.3.4): a charge to 90 % is accepted here and rejected per Growatt plant.
+    * One vendor's AC-charge SOC limit is 10-80 % (its storage_ac_charge_soc_limit) while another takes
+      0-100 (NBI V7 9.3.4): a charge to 90 % is accepted here and rejected per plant of the first.
     * The maximum feed-in power's upper bound is the plant's capacity (NBI V7 9.6.1.3): per plant.
 """
 
@@ -25,6 +26,7 @@ from decimal import Decimal
 from rest_framework import serializers
 from rest_framework.exceptions import ErrorDetail, ValidationError
 
+from vendors import registry
 from vendors.base import (
     ChargeDischarge,
     Command,
@@ -37,9 +39,10 @@ from vendors.base import (
     SetDod,
     StorageSet,
 )
+from vendors.setters import Value, Variant
 from vpp.api_fields import StrictFloatField  # a finite JSON number (1e400 is infinity: refused)
 
-INT32_MAX = 2**31 - 1  # Huawei's Integer parameters are Java ints
+INT32_MAX = 2**31 - 1  # NBI V7's Integer parameters are Java ints
 
 
 # --- strict fields ---------------------------------------------------------------------------------------
@@ -131,7 +134,7 @@ def _require(errors: dict, data: dict, fields: tuple[str, ...], why: str) -> Non
             errors[name] = [ErrorDetail(f"Required {why}.", code="required")]
 
 
-# --- Huawei VPP commands (NBI V7 9.3.4-9.3.8, 9.6.1.3, 9.6.1.6); charge/discharge on Growatt too ----------
+# --- VPP commands (NBI V7 9.3.4-9.3.8, 9.6.1.3, 9.6.1.6); charge/discharge and on/off on every vendor -----
 
 
 class ChargeDischargeParams(ParamsSerializer):
@@ -204,7 +207,7 @@ class DodParams(ParamsSerializer):
 
 
 class DevicePowerParams(ParamsSerializer):
-    """Inverters on or off (NBI V7 9.3.7 controlType 1 on / 2 off; Growatt 4.3.7 pv_on_off)."""
+    """Inverters on or off (NBI V7 9.3.7 controlType 1 on / 2 off; an inverterSet pv_on_off elsewhere)."""
 
     on = StrictBooleanField()
 
@@ -284,241 +287,171 @@ class DefaultSettingParams(ParamsSerializer):
         )
 
 
-# --- raw Growatt setters: one serializer per parameter type (Growatt 4.3.12 storageSet, 4.3.7 inverterSet)
+# --- raw setters: serializers built from the vendors' rule tables (vendors.setters, vendors.registry) ---
 
 
 def _num(value) -> str:
-    """A number as Growatt takes it in a string parameter: 5 -> "5", 0.85 -> "0.85"."""
+    """A number as the vendor takes it in a string parameter: 5 -> "5", 0.85 -> "0.85"."""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     return str(value)
 
 
 class VariantParams(ParamsSerializer):
-    """One parameter type of a raw setter; `values` gives the vendor's positional string parameters."""
+    """One variant of a raw setter; `values` gives the vendor's positional string parameters, in the
+    order of the variant's table entry."""
+
+    variant: Variant
+    section: str = ""
 
     def values(self, data: dict) -> tuple[str, ...]:
-        return (_num(data["value"]),)
-
-
-def code_value(*codes: str) -> type[VariantParams]:
-    """`value`: one of the vendor's string codes."""
-
-    def values(self, data):
-        return (data["value"],)
-
-    return type("CodeValue", (VariantParams,), {"value": CodeField(choices=list(codes)), "values": values})
-
-
-def int_value(low: int, high: int, source: str) -> type[VariantParams]:
-    field = StrictIntegerField(
-        min_value=low, max_value=high, error_messages=_range_messages(low, high, source)
-    )
-    return type("IntValue", (VariantParams,), {"value": field})
-
-
-def number_value(low: float, high: float, source: str) -> type[VariantParams]:
-    field = StrictFloatField(min_value=low, max_value=high, error_messages=_range_messages(low, high, source))
-    return type("NumberValue", (VariantParams,), {"value": field})
-
-
-def datetime_value(fmt: str, shown: str, source: str) -> type[VariantParams]:
-    """`value`: a local date and time as the vendor's format wants it."""
-
-    def validate_value(self, value):
-        try:
-            datetime.strptime(value, fmt)
-        except ValueError:
-            raise ValidationError(f"Expected the format {shown} ({source}).", code="invalid_format") from None
-        return value
-
-    def values(self, data):
-        return (data["value"],)
-
-    attrs = {
-        "value": serializers.CharField(max_length=32),
-        "validate_value": validate_value,
-        "values": values,
-    }
-    return type("DateTimeValue", (VariantParams,), attrs)
-
-
-class TimeWindow(VariantParams):
-    """A daily window: hours 0-24, minutes 0-59 (Growatt 4.3.12); 24 only as 24:00 (the end of the day);
-    end not before start (error 10013). start == end is an empty window (what clears one)."""
-
-    start_hour = StrictIntegerField(
-        min_value=0, max_value=24, error_messages=_range_messages(0, 24, "Growatt 4.3.12")
-    )
-    start_minute = StrictIntegerField(
-        min_value=0, max_value=59, error_messages=_range_messages(0, 59, "Growatt 4.3.12")
-    )
-    end_hour = StrictIntegerField(
-        min_value=0, max_value=24, error_messages=_range_messages(0, 24, "Growatt 4.3.12")
-    )
-    end_minute = StrictIntegerField(
-        min_value=0, max_value=59, error_messages=_range_messages(0, 59, "Growatt 4.3.12")
-    )
+        return tuple(_num(data[v.name]) for v in self.variant.values)
 
     def validate(self, data):
-        errors = {}
-        for end in ("start", "end"):
-            if data[f"{end}_hour"] == 24 and data[f"{end}_minute"]:
-                errors[f"{end}_minute"] = [ErrorDetail("Hour 24 is only valid as 24:00.", code="max_value")]
-        if errors:
-            raise ValidationError(errors)
-        start = data["start_hour"] * 60 + data["start_minute"]
-        end = data["end_hour"] * 60 + data["end_minute"]
-        if end < start:
-            raise ValidationError(
-                {
-                    "end_hour": [
-                        "The end time can not be before the start time (Growatt 4.3.12, error 10013)."
-                    ]
-                },
-                code="end_before_start",
-            )
+        rule = self.variant.rule
+        if rule == "window":
+            _check_window(data, self.section)
+        elif rule == "open_voltage":
+            _check_ratio(data, self.variant, self.section)
+        elif rule == "register":
+            _check_register(data, self.variant, self.section)
         return data
 
-    def values(self, data):
-        return tuple(str(data[k]) for k in ("start_hour", "start_minute", "end_hour", "end_minute"))
+
+def _value_field(value: Value, section: str) -> serializers.Field:
+    """The DRF field for one value of a variant, its range message naming the document."""
+    source = f"{value.unit}, {section}" if value.unit else section
+    ranged = value.low is not None and value.high is not None
+    messages = _range_messages(_shown(value.low), _shown(value.high), source) if ranged else {}
+    bounds = {"min_value": value.low, "max_value": value.high} if ranged else {}
+    if value.kind == "code":
+        return CodeField(choices=list(value.codes))
+    if value.kind == "int":
+        return StrictIntegerField(error_messages=messages, **bounds)
+    if value.kind == "datetime":
+        return serializers.CharField(max_length=32)
+    if value.places is not None:
+        return DecimalPlacesField(places=value.places, error_messages=messages, **bounds)
+    return StrictFloatField(error_messages=messages, **bounds)
 
 
-class OpenVoltage(VariantParams):
-    """SP group-series voltage (Growatt 4.3.12 storage_fdt_open_voltage): open circuit voltage 300-500 V,
-    MPP voltage 0.55-0.9 times the open circuit voltage."""
+def _shown(bound):
+    return int(bound) if isinstance(bound, float) and bound.is_integer() else bound
 
-    open_voltage_v = StrictFloatField(
-        min_value=300, max_value=500, error_messages=_range_messages(300, 500, "V, Growatt 4.3.12")
-    )
-    mpp_voltage_v = StrictFloatField()
 
-    def validate(self, data):
-        low, high = round(data["open_voltage_v"] * 0.55, 6), round(data["open_voltage_v"] * 0.9, 6)
-        if not low <= data["mpp_voltage_v"] <= high:
+def _datetime_check(value: Value, section: str):
+    def check(self, text):
+        try:
+            datetime.strptime(text, value.fmt)
+        except ValueError:
             raise ValidationError(
-                {
-                    "mpp_voltage_v": [
-                        f"Must be between 0.55 and 0.9 times the open circuit voltage: {low:g}-{high:g} V "
-                        "(Growatt 4.3.12)."
-                    ]
-                },
+                f"Expected the format {value.shown} ({section}).", code="invalid_format"
+            ) from None
+        return text
+
+    return check
+
+
+def _magnitude_check(value: Value, variant: Variant, section: str):
+    def check(self, number):
+        if abs(number) < variant.min_abs:
+            raise ValidationError(
+                f"A power factor must be in -{variant.min_abs:g} to -1 or {variant.min_abs:g} to 1 "
+                f"({section}).",
                 code="out_of_range",
             )
-        return data
+        return number
 
-    def values(self, data):
-        return (_num(data["open_voltage_v"]), _num(data["mpp_voltage_v"]))
-
-
-class ReactivePower(VariantParams):
-    """pv_reactive_p_rate: 0-100 % and "Over" (capacitive) or "Under" (inductive) (Growatt 4.3.7)."""
-
-    value = StrictFloatField(
-        min_value=0, max_value=100, error_messages=_range_messages(0, 100, "%, Growatt 4.3.7")
-    )
-    mode = CodeField(choices=["Over", "Under"])
-
-    def values(self, data):
-        return (_num(data["value"]), data["mode"])
+    return check
 
 
-class PowerFactor(VariantParams):
-    """pv_power_factor: -0.8 to -1 or 0.8 to 1 (Growatt 4.3.7)."""
-
-    value = StrictFloatField(
-        min_value=-1, max_value=1, error_messages=_range_messages(-1, 1, "Growatt 4.3.7")
-    )
-
-    def validate_value(self, value):
-        if abs(value) < 0.8:
+def _register_check(variant: Variant, section: str):
+    def check(self, register):
+        if register not in variant.registers:
             raise ValidationError(
-                "A power factor must be in -0.8 to -1 or 0.8 to 1 (Growatt 4.3.7).", code="out_of_range"
-            )
-        return value
-
-
-class GridVoltageHigh(VariantParams):
-    """pv_grid_voltage_high: volts with up to one decimal (Growatt 4.3.7, "Such as: 240.7"). The document
-    gives no range there; the range of the same limit as a register (185-285 V, address 20) applies."""
-
-    value = DecimalPlacesField(
-        places=1, min_value=185, max_value=285, error_messages=_range_messages(185, 285, "V, Growatt 4.3.7")
-    )
-
-
-# set_any_reg registers (Growatt 4.3.7 advanced settings): address -> (low, high) in the register's units
-# (voltage x 10, frequency x 100); register 0 takes only 0 (shutdown) or 257 (boot).
-REGISTERS: dict[int, tuple[int, int, str]] = {
-    19: (1850, 2850, "mains voltage lower limit, V x 10"),
-    20: (1850, 2850, "mains voltage upper limit, V x 10"),
-    21: (4000, 6500, "mains frequency lower limit, Hz x 100"),
-    22: (4000, 6500, "mains frequency upper limit, Hz x 100"),
-    30: (1, 250, "inverter communication address"),
-    0: (0, 257, "switch: 0 shutdown, 257 boot"),
-    3: (0, 100, "active power, % of rated power"),
-}
-
-
-class AnyRegister(VariantParams):
-    register = StrictIntegerField()
-    value = StrictIntegerField()
-
-    def validate_register(self, register):
-        if register not in REGISTERS:
-            raise ValidationError(
-                f"Register {register} is not settable; one of {sorted(REGISTERS)} (Growatt 4.3.7).",
+                f"Register {register} is not settable; one of {sorted(variant.registers)} ({section}).",
                 code="invalid_choice",
             )
         return register
 
-    def validate(self, data):
-        low, high, what = REGISTERS[data["register"]]
-        value = data["value"]
-        if data["register"] == 0 and value not in (0, 257):
-            raise ValidationError(
-                {"value": ["Register 0 takes 0 (shutdown) or 257 (boot) (Growatt 4.3.7)."]},
-                code="invalid_choice",
-            )
-        if not low <= value <= high:
-            raise ValidationError(
-                {"value": [f"Register {data['register']} ({what}) takes {low}-{high} (Growatt 4.3.7)."]},
-                code="out_of_range",
-            )
-        return data
-
-    def values(self, data):
-        return (str(data["register"]), str(data["value"]))
+    return check
 
 
-ON_OFF = ("0000", "0101")  # "0000" shut down, no automatic grid connection; "0101" on with it
-G4312, G437 = "Growatt 4.3.12", "Growatt 4.3.7"
+def variant_serializer(variant: Variant, section: str) -> type[VariantParams]:
+    """A ParamsSerializer for one variant of a vendor's rule table."""
+    attrs: dict = {"variant": variant, "section": section}
+    for value in variant.values:
+        attrs[value.name] = _value_field(value, section)
+        if value.kind == "datetime":
+            attrs[f"validate_{value.name}"] = _datetime_check(value, section)
+    if variant.rule == "power_factor":
+        attrs["validate_value"] = _magnitude_check(variant.values[0], variant, section)
+    if variant.rule == "register":
+        attrs["validate_register"] = _register_check(variant, section)
+    return type(f"{variant.name}_params", (VariantParams,), attrs)
 
-# Growatt 4.3.12 storageSet types. The flags are the vendor's raw codes, as documented: note that
-# storage_cmd_forced_discharge_enable encodes 0 = Enable and 1 = Prohibited.
-STORAGE_TYPES: dict[str, type[VariantParams]] = {
-    "storage_cmd_on_off": code_value(*ON_OFF),
-    "storage_cmd_mode": code_value("0", "1"),  # 1 free mode, 0 standard mode
-    "storage_cmd_forced_discharge_enable": code_value("0", "1"),  # 0 Enable, 1 Prohibited (sic)
-    "storage_lithium_battery": int_value(0, 10, f"lithium battery SOC lower limit in %, {G4312}"),
-    "storage_fdt_open_voltage": OpenVoltage,
-    "storage_cmd_forced_discharge_time1": TimeWindow,
-    "storage_cmd_sys_year": datetime_value("%Y-%m-%d %H:%M", "YYYY-MM-DD HH:mm", G4312),
-    "storage_ac_charge_enable_disable": code_value("0", "1"),  # 0 Prohibited, 1 Enable
-    "storage_ac_charge_hour_start": TimeWindow,
-    "storage_ac_charge_soc_limit": int_value(10, 80, f"AC charge SOC limit in %, {G4312}"),
-}
 
-# Growatt 4.3.7 inverterSet parameter ids.
-INVERTER_PARAMS: dict[str, type[VariantParams]] = {
-    "pv_on_off": code_value(*ON_OFF),
-    "pv_pf_cmd_memory_state": code_value("0", "1"),  # 1 on, 0 off
-    "pv_active_p_rate": number_value(0, 100, f"% of rated power, {G437}"),
-    "pv_reactive_p_rate": ReactivePower,
-    "pv_power_factor": PowerFactor,
-    "pf_sys_year": datetime_value("%Y-%m-%d %H:%M:%S", "YYYY-MM-DD HH:mm:ss", G437),
-    "pv_grid_voltage_high": GridVoltageHigh,
-    "set_any_reg": AnyRegister,
+def _check_window(data: dict, section: str) -> None:
+    """A daily window: 24 only as 24:00; end not before start (error 10013). start == end is an empty
+    window (what clears one)."""
+    errors = {}
+    for end in ("start", "end"):
+        if data[f"{end}_hour"] == 24 and data[f"{end}_minute"]:
+            errors[f"{end}_minute"] = [ErrorDetail("Hour 24 is only valid as 24:00.", code="max_value")]
+    if errors:
+        raise ValidationError(errors)
+    start = data["start_hour"] * 60 + data["start_minute"]
+    end = data["end_hour"] * 60 + data["end_minute"]
+    if end < start:
+        raise ValidationError(
+            {"end_hour": [f"The end time can not be before the start time ({section}, error 10013)."]},
+            code="end_before_start",
+        )
+
+
+def _check_ratio(data: dict, variant: Variant, section: str) -> None:
+    first, second = variant.values
+    low_x, high_x = variant.ratio
+    low, high = round(data[first.name] * low_x, 6), round(data[first.name] * high_x, 6)
+    if not low <= data[second.name] <= high:
+        raise ValidationError(
+            {
+                second.name: [
+                    f"Must be between {low_x:g} and {high_x:g} times the open circuit voltage: "
+                    f"{low:g}-{high:g} V ({section})."
+                ]
+            },
+            code="out_of_range",
+        )
+
+
+def _check_register(data: dict, variant: Variant, section: str) -> None:
+    register, value = data["register"], data["value"]  # the register is one of the table's (field check)
+    low, high, what = variant.registers[register]
+    switch, allowed = variant.switch
+    if register == switch and value not in allowed:
+        raise ValidationError(
+            {
+                "value": [
+                    f"Register {switch} takes {allowed[0]} (shutdown) or {allowed[1]} (boot) ({section})."
+                ]
+            },
+            code="invalid_choice",
+        )
+    if not low <= value <= high:
+        raise ValidationError(
+            {"value": [f"Register {register} ({what}) takes {low}-{high} ({section})."]}, code="out_of_range"
+        )
+
+
+# Per raw setter kind: (the key naming the variant, its section, variant name -> serializer).
+RAW_SETTERS: dict[CommandKind, tuple[str, str, dict[str, type[VariantParams]]]] = {
+    kind: (
+        setter.selector,
+        setter.section,
+        {name: variant_serializer(variant, setter.section) for name, variant in setter.variants.items()},
+    )
+    for kind, setter in registry.setters().items()
 }
 
 
@@ -539,24 +472,22 @@ def _validate_variant(data, selector: str, variants: dict[str, type[VariantParam
     return name, serializer, dict(serializer.validated_data)
 
 
-def _storage_set(data) -> tuple[dict, Command]:
-    name, serializer, values = _validate_variant(data, "param_type", STORAGE_TYPES, G4312)
-    positional = (*serializer.values(values), "", "", "", "")[:4]
-    return {"param_type": name, **values}, StorageSet(param_type=name, params=positional)
-
-
-def _inverter_set(data) -> tuple[dict, Command]:
-    name, serializer, values = _validate_variant(data, "param_id", INVERTER_PARAMS, G437)
-    positional = (*serializer.values(values), "")[:2]
-    return {"param_id": name, **values}, InverterSet(
-        param_id=name, command_1=positional[0], command_2=positional[1]
-    )
+def _raw_setter(kind: CommandKind, data) -> tuple[dict, Command]:
+    selector, section, variants = RAW_SETTERS[kind]
+    name, serializer, values = _validate_variant(data, selector, variants, section)
+    positional = serializer.values(values)
+    if kind == CommandKind.STORAGE_SET:
+        return {selector: name, **values}, StorageSet(
+            param_type=name, params=(*positional, "", "", "", "")[:4]
+        )
+    first, second = (*positional, "")[:2]
+    return {selector: name, **values}, InverterSet(param_id=name, command_1=first, command_2=second)
 
 
 # --- power targets: a fleet-level kind the service plans into per-plant charge/discharge -----------------
 
 POWER_TARGET = "power_target"
-MAX_POWER_KW = INT32_MAX / 1000  # a Huawei powerDispatch is an Integer of watts (NBI V7 9.3.4)
+MAX_POWER_KW = INT32_MAX / 1000  # a powerDispatch is an Integer of watts (NBI V7 9.3.4)
 
 
 class PowerTargetParams(ParamsSerializer):
@@ -637,10 +568,8 @@ def validate_command(kind: str, params) -> tuple[dict, Command]:
             code="invalid_choice",
         ) from None
     try:
-        if kind == CommandKind.STORAGE_SET:
-            return _storage_set(params)
-        if kind == CommandKind.INVERTER_SET:
-            return _inverter_set(params)
+        if kind in RAW_SETTERS:
+            return _raw_setter(kind, params)
         serializer = PARAMS[kind](data=params)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)

@@ -104,7 +104,7 @@ class VendorRequest(models.Model):
     purpose = models.CharField(max_length=8, choices=Purpose.choices, default=Purpose.COMMAND)
     # OUR identity, generated and stored BEFORE the first send and never changed on retry: the vendor
     # answers a re-send as a duplicate (NBI V7 9.3.4 failCode 20048) instead of commanding twice.
-    # Decimal, positive, < 2**63: Huawei's requestID is a Long.
+    # Decimal, positive, < 2**63: NBI V7's requestID is a Long.
     request_id = models.CharField(max_length=32, unique=True)
     vendor_request_id = models.CharField(max_length=64, blank=True, help_text="Vendor-assigned id, if any")
     after = models.ForeignKey(

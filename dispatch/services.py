@@ -32,7 +32,7 @@ from webhooks import hooks as webhook_hooks
 T = DispatchTask.State
 
 # Which open tasks a new command must not run beside on the same plant. Charge/discharge and a raw
-# Growatt storage setting both drive the battery's schedule (Growatt 4.3.12); the others conflict only
+# storage setting both drive the battery's schedule (a storageSet window); the others conflict only
 # with themselves (two DoD settings racing, say).
 CONFLICTS: dict[str, tuple[str, ...]] = {
     CommandKind.CHARGE_DISCHARGE: (CommandKind.CHARGE_DISCHARGE, CommandKind.STORAGE_SET),
@@ -275,7 +275,7 @@ def _batches(job: DispatchJob, targets: list[tuple[int, int]], *, now):
             continue
         adapter = adapter_for(account)  # builds the adapter object only: no HTTP inside this transaction
         if not adapter.supports(kind):
-            message = f"{account.get_vendor_display()} cannot do {kind.value}."
+            message = f"{account.vendor_label} cannot do {kind.value}."
             tasks += [ended(pk, T.UNSUPPORTED, "unsupported", message) for pk in plant_ids]
             continue
         size = max(1, adapter.max_targets_per_request(kind))

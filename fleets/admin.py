@@ -18,6 +18,7 @@ from fleets.models import (
     VendorAccount,
     VendorCall,
 )
+from vendors import registry
 
 
 @admin.register(Organization)
@@ -37,11 +38,13 @@ class MembershipAdmin(admin.ModelAdmin):
 class VendorAccountForm(forms.ModelForm):
     """The secret is write-only: the field starts empty, and an empty field keeps the stored secret."""
 
+    vendor = forms.ChoiceField(choices=Vendor.choices)  # vendors.registry (the column has no choices)
     base_url = forms.URLField(assume_scheme="https", max_length=500)
     secret = forms.CharField(
         widget=forms.PasswordInput(render_value=False),
         required=False,
-        help_text="Huawei systemCode or Growatt token. Leave empty to keep the stored one.",
+        help_text=" or ".join(f"{s.brand} {s.secret_label}" for s in registry.specs())
+        + ". Leave empty to keep the stored one.",
     )
 
     class Meta:
@@ -175,6 +178,14 @@ class FleetAdmin(OrganizationScopedAdmin, admin.ModelAdmin):
     list_filter = ["organization", "filter_enabled"]
     search_fields = ["name"]
     filter_horizontal = ["plants", "excluded_plants"]
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "filter_vendor":  # vendors.registry (the column has no choices)
+            return forms.ChoiceField(
+                choices=[("", "---------"), *Vendor.choices], required=False, label="Filter vendor"
+            )
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
     fieldsets = [
         (None, {"fields": ["organization", "name", "description"]}),
         ("Hand-picked plants", {"fields": ["plants", "excluded_plants"]}),
@@ -232,15 +243,25 @@ class VendorCallAdmin(OrganizationScopedAdmin, admin.ModelAdmin):
 class EnrolmentAdminForm(forms.ModelForm):
     """Enrol plants from the admin: one item per line, validated by the same rules as the API.
 
-    By SN, Huawei: `SN, owner` (the owner's username, email or phone; more than one may follow);
-    by SN, Growatt: `datalogger SN, check code`; by authorisation code: the code alone.
+    By SN: `SN, owner` (the owner's username, email or phone; more than one may follow), or
+    `datalogger SN, check code` for a vendor whose SN enrolment takes one (vendors.registry,
+    EnrolmentMethod.line_extra); by authorisation code: the code alone.
     """
 
     lines = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 15, "cols": 80}),
         label="Items",
-        help_text="One per line (at most 1,000). Huawei by SN: 'SN, owner username / email / phone'. "
-        "Growatt by SN: 'datalogger SN, check code'. By authorisation code: the code.",
+        help_text="One per line (at most 1,000). "
+        + " ".join(
+            f"{s.brand} by SN: "
+            + (
+                "'datalogger SN, check code'."
+                if (s.enrolment_method("sn") and s.enrolment_method("sn").line_extra)
+                else "'SN, owner username / email / phone'."
+            )
+            for s in registry.specs()
+        )
+        + " By authorisation code: the code.",
     )
 
     class Meta:
@@ -253,9 +274,11 @@ class EnrolmentAdminForm(forms.ModelForm):
             return {"authorization_code": line}  # a comma here fails the code's format rule, as in the API
         parts = [p.strip() for p in line.split(",")]
         item = {"sn": parts[0]}
-        if vendor == Vendor.GROWATT:
+        spec = registry.find(vendor)
+        rules = spec.enrolment_method(method) if spec else None
+        if rules is not None and rules.line_extra:
             if len(parts) > 1:
-                item["check_code"] = parts[1]
+                item[rules.line_extra] = parts[1]
             return item
         for value in parts[1:]:
             key = "email" if "@" in value else "phone" if value[:1] in "+0123456789" else "username"

@@ -59,7 +59,7 @@ def lease_seconds(*, long: bool = False) -> float:
 
 
 def timezone_at(latitude: float | None, longitude: float | None) -> str | None:
-    """The IANA zone at a plant's coordinates. Huawei gives times with UTC offsets only, never a zone name
+    """The IANA zone at a plant's coordinates. A vendor may give times with UTC offsets only, no zone name
     (NBI V7 9.2.1 gridConnectionDate, 9.3.1 installationTime), and an offset cannot follow daylight saving;
     dispatch windows and campaigns need the zone. Coordinates that land in the sea (a coastal plant, rounded)
     take the nearest land zone within about 60 km; none found, or no coordinates: unknown."""

@@ -1,6 +1,6 @@
 """Running an enrolment: ask the vendor to enrol the pending items, record each answer, then read the new
-plants' details and devices (NBI V7 9.6.1.1 snEnrolment, 9.6.1.2 acEnrolment; Growatt 4.3.10 validate +
-4.3.2 add).
+plants' details and devices (NBI V7 9.6.1.1 snEnrolment, 9.6.1.2 acEnrolment; or a datalogger validated
+and added, item by item, where the vendor works that way).
 
 Safe under redelivery (Celery acks_late) and concurrent workers: a run first claims the enrolment with a
 conditional update and a lease; every item moves pending -> succeeded | failed once, by conditional update;
@@ -21,7 +21,8 @@ from django.utils import timezone
 
 from fleets.adapters import adapter_for, call_context
 from fleets.discovery import lease_seconds, plant_details_refresh, plants_ensure
-from fleets.models import Enrolment, EnrolmentItem, Plant, Vendor
+from fleets.models import Enrolment, EnrolmentItem, Plant
+from vendors import registry
 from vendors.base import EnrolmentResult, SnEnrolment
 from vendors.errors import (
     AuthFailed,
@@ -34,10 +35,10 @@ from vendors.errors import (
 
 log = logging.getLogger(__name__)
 
-# Items per adapter call. Huawei takes the whole request in one call (its limit is once a minute, so
-# splitting would only slow it down); Growatt works item by item (validate + add), so smaller chunks commit
-# progress that a rate-limit pause or a crash cannot lose.
-_CHUNK = {Vendor.HUAWEI: Enrolment.MAX_ITEMS, Vendor.GROWATT: 50}
+# Items per adapter call: the vendor's `enrolment_chunk` (vendors.registry). A vendor that takes the whole
+# request in one call gets it whole; one that works item by item gets smaller chunks, which commit progress
+# that a rate-limit pause or a crash cannot lose.
+DEFAULT_CHUNK = 50
 MAX_TRANSIENT_ATTEMPTS = 5
 _SN_HAS_TIMEZONE = "timezone" in SnEnrolment.__dataclass_fields__
 
@@ -128,7 +129,8 @@ def _fail(enrolment: Enrolment, code: str, error: str) -> EnrolmentOutcome:
 def _enrol_pending_items(enrolment: Enrolment) -> None:
     account = enrolment.vendor_account
     adapter = adapter_for(account)
-    chunk = _CHUNK.get(account.vendor, 50)
+    spec = registry.find(account.vendor)
+    chunk = min(spec.enrolment_chunk, Enrolment.MAX_ITEMS) if spec else DEFAULT_CHUNK
     while True:
         items = list(
             EnrolmentItem.objects.filter(enrolment=enrolment, state=EnrolmentItem.State.PENDING).order_by(

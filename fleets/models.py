@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
-from vendors import egress
+from vendors import egress, registry
 from vendors.errors import DestinationRefused
 from vpp.fields import EncryptedTextField
 
@@ -47,22 +47,30 @@ def vendor_base_url_check(url: str) -> None:
         raise ValidationError({"base_url": ValidationError(exc.message, code=exc.code)}) from None
 
 
-class Vendor(models.TextChoices):
-    HUAWEI = "huawei", "Huawei SmartPVMS"
-    GROWATT = "growatt", "Growatt"
+# The vendors, from vendors.registry: `Vendor.<NAME>` is "<name>" and its label. The columns below carry no
+# `choices=` (a new vendor needs no migration): they are checked against the registry instead.
+Vendor = models.TextChoices("Vendor", [(name.upper(), (name, label)) for name, label in registry.choices()])
+
+
+def vendor_name_check(value: str) -> None:
+    """One of the vendors of vendors.registry (an empty value is the field's `blank` to allow)."""
+    if value and not registry.is_vendor(value):
+        raise ValidationError(
+            "Value %(value)r is not a valid choice.", code="invalid_choice", params={"value": value}
+        )
 
 
 class VendorAccount(models.Model):
     """A northbound account in a vendor cloud. The secret (password or API token) is encrypted at rest."""
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="vendor_accounts")
-    vendor = models.CharField(max_length=16, choices=Vendor.choices)
+    vendor = models.CharField(max_length=16, validators=[vendor_name_check])
     name = models.CharField(max_length=200)
     base_url = models.URLField(max_length=500)
     username = models.CharField(
-        max_length=200, blank=True, help_text="Huawei northbound user; unused by Growatt"
+        max_length=200, blank=True, help_text="The northbound user, for vendors that have one"
     )
-    secret = EncryptedTextField(help_text="Huawei systemCode (password) or Growatt API token; write-only")
+    secret = EncryptedTextField(help_text="The vendor's password or API token; write-only")
     enabled = models.BooleanField(default=True)
     clock_speed = models.FloatField(
         default=1.0,
@@ -97,7 +105,13 @@ class VendorAccount(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.name} ({self.get_vendor_display()})"
+        return f"{self.name} ({self.vendor_label})"
+
+    @property
+    def vendor_label(self) -> str:
+        """The vendor's name as people read it (vendors.registry), or the stored value if unknown."""
+        spec = registry.find(self.vendor)
+        return spec.label if spec else self.vendor
 
     def clean(self) -> None:
         super().clean()
@@ -179,7 +193,7 @@ class Plant(models.Model):
 
 
 class Device(models.Model):
-    """A device of a plant as the vendor knows it: Huawei device DN, Growatt device SN."""
+    """A device of a plant as the vendor knows it: a device DN or SN, whichever its vendor names it by."""
 
     class Type(models.TextChoices):
         INVERTER = "inverter", "Inverter"
@@ -189,7 +203,7 @@ class Device(models.Model):
         OTHER = "other", "Other"
 
     plant = models.ForeignKey(Plant, on_delete=models.CASCADE, related_name="devices")
-    dn = models.CharField(max_length=100, help_text="Vendor device identifier (Huawei DN, Growatt SN)")
+    dn = models.CharField(max_length=100, help_text="Vendor device identifier (its DN or SN)")
     sn = models.CharField(max_length=100, blank=True, db_index=True)
     device_type = models.CharField(max_length=16, choices=Type.choices)
     model = models.CharField(max_length=100, blank=True)
@@ -209,8 +223,8 @@ class Fleet(models.Model):
     Membership (fleets.selectors.fleet_plants) is dynamic: the plants picked by hand, plus, when the filter
     is enabled, every plant of the organisation matching all its set criteria (an enabled filter with no
     criteria matches every plant), minus the plants removed by hand. A plant enrolled tomorrow that matches
-    the filter is in the fleet tomorrow, which is what an operator who saved "all Huawei plants with at least
-    10 kWh" expects.
+    the filter is in the fleet tomorrow, which is what an operator who saved "all plants of one vendor with at
+    least 10 kWh" expects.
     """
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="fleets")
@@ -221,7 +235,7 @@ class Fleet(models.Model):
         Plant, related_name="excluded_from_fleets", blank=True, help_text="Removed by hand despite the filter"
     )
     filter_enabled = models.BooleanField(default=False, help_text="Also include plants matching the filter")
-    filter_vendor = models.CharField(max_length=16, choices=Vendor.choices, blank=True)
+    filter_vendor = models.CharField(max_length=16, blank=True, validators=[vendor_name_check])
     filter_vendor_account = models.ForeignKey(
         VendorAccount, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -329,7 +343,7 @@ class Enrolment(models.Model):
 
 
 class EnrolmentItem(models.Model):
-    """One SN (with the owner's identity, or a Growatt datalogger check code) or authorisation code."""
+    """One SN (with the owner's identity, or a datalogger check code) or authorisation code."""
 
     class State(models.TextChoices):
         PENDING = "pending", "Pending"
@@ -343,11 +357,11 @@ class EnrolmentItem(models.Model):
     owner_username = models.CharField(max_length=150, blank=True)
     owner_email = models.CharField(max_length=254, blank=True)
     owner_phone = models.CharField(max_length=32, blank=True)
-    check_code = models.CharField(max_length=64, blank=True, help_text="Growatt datalogger check code")
+    check_code = models.CharField(max_length=64, blank=True, help_text="Datalogger check code")
     plant_name = models.CharField(
-        max_length=200, blank=True, help_text="Growatt: the plant to join or create"
+        max_length=200, blank=True, help_text="The plant to join or create, for vendors that take one"
     )
-    timezone = models.CharField(max_length=64, blank=True, help_text="Growatt: zone of a plant it creates")
+    timezone = models.CharField(max_length=64, blank=True, help_text="Zone of a plant it creates")
     state = models.CharField(max_length=16, choices=State.choices, default=State.PENDING)
     reason = models.CharField(max_length=500, blank=True, help_text="The vendor's reason for a failure")
     plant = models.ForeignKey(Plant, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")

@@ -1,8 +1,10 @@
 """Realtime plant telemetry: as fresh as the vendor limits allow, and never a call past them.
 
-Huawei allows ceil(plants/100) realtime KPI calls per 5 minutes per account, 100 plants a call (NBI V7
-9.3.2): enough to read every plant once every 5 minutes, and no more. Growatt refuses the same request twice
-within 5 minutes (error 10012, vendors.ratelimit.policy). So a run reads, per account, the plants asked
+Each vendor says how often one plant may be read and how many a call (its `telemetry_window_s` and
+`telemetry_batch`, vendors.registry): e.g. ceil(plants/100) realtime KPI calls per 5 minutes per
+account, 100 plants a call (NBI V7 9.3.2), enough to read every plant once every 5 minutes and no more;
+or the same request refused twice within 5 minutes (vendors.ratelimit.policy). So a run reads, per
+account, the plants asked
 longest ago, 100 at a time, and only those last asked at least one window ago: each batch comes round once
 a window, which is exactly the budget. A plant counts as asked from when its read went out (its asked_at),
 and a run that has read every due plant queues the account's next run for when the next plant falls due
@@ -27,6 +29,7 @@ from fleets.adapters import adapter_for, call_context
 from fleets.discovery import lease_seconds
 from fleets.models import Plant, PlantTelemetry, VendorAccount
 from fleets.selectors import telemetry_due_plants
+from vendors import registry
 from vendors.base import PlantKpi, plant_health
 from vendors.errors import (
     AuthFailed,
@@ -39,15 +42,23 @@ from vendors.errors import (
 
 log = logging.getLogger(__name__)
 
-TELEMETRY_WINDOW_S = 300.0  # NBI V7 9.3.2: "Number of traffic limiting times every 5 minutes"
-KPI_BATCH = 100  # NBI V7 9.3.2: "A maximum of 100 plants can be queried at a time"
+TELEMETRY_WINDOW_S = 300.0  # a vendor the registry does not know: NBI V7 9.3.2's 5 minutes
+KPI_BATCH = 100  # and its 100 plants a call
 _LATEST_FIELDS = ["soc_pct", "battery_power_w", "pv_power_w", "load_power_w", "meter_power_w", "health"]
 
 
 def telemetry_window(account: VendorAccount) -> timedelta:
     """How often one plant may be asked: the vendor window on the account's clock, plus the limiter's own
     margin (2 % + 10 ms, vendors.ratelimit.rules) and a little more, so the slot is free when we come."""
-    return timedelta(seconds=TELEMETRY_WINDOW_S / account.clock_speed * 1.03 + 0.02)
+    spec = registry.find(account.vendor)
+    window_s = spec.telemetry_window_s if spec else TELEMETRY_WINDOW_S
+    return timedelta(seconds=window_s / account.clock_speed * 1.03 + 0.02)
+
+
+def telemetry_batch(account: VendorAccount) -> int:
+    """Plants per realtime read: the vendor's maximum."""
+    spec = registry.find(account.vendor)
+    return spec.telemetry_batch if spec else KPI_BATCH
 
 
 @dataclass(frozen=True)
@@ -89,7 +100,7 @@ def telemetry_sync_account(*, account_id: int, max_calls: int | None = None) -> 
     if not _claim(account_id, started):
         return TelemetryOutcome(claimed=False)
     account = VendorAccount.objects.get(pk=account_id)
-    window = telemetry_window(account)
+    window, batch = telemetry_window(account), telemetry_batch(account)
     calls = plants = 0
     next_due_at: datetime | None = None
     retry_after_s: float | None = None
@@ -99,7 +110,10 @@ def telemetry_sync_account(*, account_id: int, max_calls: int | None = None) -> 
         with call_context(telemetry=account.pk):
             while max_calls is None or calls < max_calls:
                 codes = telemetry_due_plants(
-                    account=account, due_before=timezone.now() - window, started_at=started, limit=KPI_BATCH
+                    account=account,
+                    due_before=timezone.now() - window,
+                    started_at=started,
+                    limit=batch,
                 )
                 if not codes:
                     # Every plant was read within a window: the next is due a window after the one asked

@@ -43,7 +43,7 @@ class AccountConfig:
     shared per key by every worker on every machine."""
 
     key: str
-    vendor: VendorName
+    vendor: VendorName | str  # a name of vendors.registry
     base_url: str
     username: str
     secret: str = field(repr=False)

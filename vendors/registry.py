@@ -1,46 +1,87 @@
-"""Build the adapter for an account. The only place that knows which class serves which vendor."""
+"""Every vendor, one line each, and what is derived from them.
+
+The only place that lists the vendors: Django choices, the rate-limit policy, poll cadence, telemetry pacing,
+enrolment rules, the demo and the dev server all come from the `VendorSpec` each vendor package declares
+in its `spec.py` (vendors.spec). Adding a vendor is its package plus one line in `_SPECS`.
+"""
 
 from __future__ import annotations
 
 import importlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
-from vendors.base import AccountConfig, CallObserver, VendorAdapter, VendorName
+from vendors.base import AccountConfig, CallObserver, VendorAdapter
+from vendors.spec import VendorSpec
 
-_ADAPTERS = {
-    VendorName.HUAWEI: "vendors.huawei.adapter:HuaweiAdapter",
-    VendorName.GROWATT: "vendors.growatt.adapter:GrowattAdapter",
-}
+_SPECS = (
+    "vendors.huawei.spec",
+    "vendors.growatt.spec",
+)
 
-
-_CALLS = {
-    VendorName.HUAWEI: "vendors.huawei.calls",
-    VendorName.GROWATT: "vendors.growatt.calls",
-}
+_cache: dict[str, VendorSpec] = {}
 
 
-_CAPABILITIES = {
-    VendorName.GROWATT: "vendors.growatt.families:plant_capabilities",
-}
+def specs() -> tuple[VendorSpec, ...]:
+    """Every vendor's spec, in registry order."""
+    if not _cache:
+        for module in _SPECS:
+            spec = importlib.import_module(module).SPEC
+            _cache[spec.name] = spec
+    return tuple(_cache.values())
+
+
+def names() -> tuple[str, ...]:
+    return tuple(s.name for s in specs())
+
+
+def spec(vendor: str) -> VendorSpec:
+    """The spec of `vendor` (a name or VendorName); KeyError for an unknown one."""
+    specs()
+    return _cache[str(vendor)]
+
+
+def find(vendor: str | None) -> VendorSpec | None:
+    specs()
+    return _cache.get(str(vendor)) if vendor else None
+
+
+def choices() -> list[tuple[str, str]]:
+    """(value, label) per vendor, for Django and DRF choices."""
+    return [(s.name, s.label) for s in specs()]
+
+
+def is_vendor(value) -> bool:
+    return isinstance(value, str) and find(value) is not None
 
 
 def plant_capabilities(vendor: str, devices: Iterable[tuple[str, dict]]) -> list[dict]:
     """What a plant's devices can do, one entry per device family, from the vendor's capability model
     (``(device_type, extra)`` of each stored device); [] for a vendor without one."""
-    try:
-        module_name, name = _CAPABILITIES[VendorName(vendor)].split(":")
-    except (KeyError, ValueError):
+    found = find(vendor)
+    if found is None or not found.plant_capabilities:
         return []
+    module_name, name = found.plant_capabilities.split(":")
     return getattr(importlib.import_module(module_name), name)(devices)
 
 
+def setters() -> dict:
+    """Every vendor's raw setters (vendors.setters.Setter) by command kind."""
+    out: dict = {}
+    for s in specs():
+        if s.setters:
+            out.update(importlib.import_module(s.setters).SETTERS)
+    return out
+
+
 def rate_limit_codes(vendor: str) -> frozenset[str]:
-    """The vendor codes that mean "too often" for this vendor (each vendor's calls.RATE_LIMIT_CODES)."""
-    try:
-        module = importlib.import_module(_CALLS[VendorName(vendor)])
-    except (KeyError, ValueError):
-        return frozenset()
-    return getattr(module, "RATE_LIMIT_CODES", frozenset())
+    """The vendor codes that mean "too often" for this vendor."""
+    found = find(vendor)
+    return found.rate_limit_codes if found else frozenset()
+
+
+def limits(vendor: str, *, plant_count: int = 1, device_count: int = 1) -> Mapping:
+    """The vendor's documented limits (vendors.ratelimit.policy) for an account of that size."""
+    return spec(vendor).limits(plant_count=plant_count, device_count=device_count)
 
 
 def build_adapter(
@@ -54,10 +95,10 @@ def build_adapter(
     """An adapter for `account`.
 
     `limiter` is the shared rate limiter (vendors.ratelimit); `state_url` is where cross-process state such
-    as the Huawei session token lives (a redis:// URL, or sqlite:///path on the embedded defaults);
+    as a vendor session token lives (a redis:// URL, or sqlite:///path on the embedded defaults);
     `max_wait_s` is how long a call may wait for a rate-limit slot before raising RateLimited;
     `observer` is called with a CallRecord after every HTTP call (the audit trail).
     """
-    module_name, class_name = _ADAPTERS[VendorName(account.vendor)].split(":")
+    module_name, class_name = spec(account.vendor).adapter.split(":")
     cls = getattr(importlib.import_module(module_name), class_name)
     return cls(account, limiter=limiter, state_url=state_url, max_wait_s=max_wait_s, observer=observer)

@@ -15,6 +15,8 @@ import sys
 import time
 from pathlib import Path
 
+from vendors import registry
+
 ROOT = Path(__file__).resolve().parent.parent
 # The demo: embedded default keys allowed (vpp/settings.py) and vendor URLs to the simulators, plain http on
 # 127.0.0.1 (vendors/egress.py). Every process started below inherits both.
@@ -23,9 +25,12 @@ os.environ["VENDOR_URL_ALLOW_PRIVATE"] = "1"
 VAR_DIR = Path(os.environ.get("VPP_VAR_DIR") or ROOT / "var")  # as vpp.settings reads it
 WEB_ADDR = os.environ.get("VPP_WEB_ADDR", "127.0.0.1:8000")
 SIMULATORS = {
-    # vendor: (module, port, extra args)
-    "huawei": ("vendors.huawei.simulator", int(os.environ.get("VPP_DEMO_HUAWEI_PORT", "8101"))),
-    "growatt": ("vendors.growatt.simulator", int(os.environ.get("VPP_DEMO_GROWATT_PORT", "8102"))),
+    # vendor: (module, port), from vendors.registry; VPP_DEMO_<VENDOR>_PORT moves one
+    spec.name: (
+        spec.simulator,
+        int(os.environ.get(f"VPP_DEMO_{spec.name.upper()}_PORT", str(spec.demo_port))),
+    )
+    for spec in registry.specs()
 }
 SIM_SPEED = os.environ.get("VPP_DEMO_SIM_SPEED", "60")
 SIM_PLANTS = os.environ.get("VPP_DEMO_PLANTS", "50")

@@ -127,7 +127,7 @@ def _vendor_call_metrics():
         calls.add_metric([vendor, endpoint, outcome], n)
     refusals = CounterMetricFamily(
         "vpp_vendor_refusals",
-        "Vendor answers that refused a call (rate limits such as Huawei 407, and other vendor codes)",
+        "Vendor answers that refused a call (rate limits such as a 407, and other vendor codes)",
         labels=["vendor", "endpoint", "code"],
     )
     for (vendor, endpoint, code), n in sorted(_totals.refusals.items()):

@@ -257,11 +257,11 @@ DISPATCH_SWEEP_S = env_float("DISPATCH_SWEEP_S", 3.0, minimum=0.2)
 DISPATCH_LANE_BUDGET_S = env_float("DISPATCH_LANE_BUDGET_S", 20.0, minimum=0.5)
 # A claimed request not answered within this is re-sent (same request_id) by another worker; it must
 # outlast one adapter call: VENDOR_MAX_WAIT_S plus the adapter's own retries of VENDOR_HTTP_TIMEOUT_S, and
-# stay under 0.8 x Growatt's 5-minute repeat window (240 s), inside which a re-sent setting's 10012 proves
-# the dead worker's call landed (vendors/growatt/calls.py).
+# stay under 0.8 x the 5-minute repeat window of a vendor that refuses an identical request (240 s), inside
+# which a re-sent setting's refusal proves the dead worker's call landed (that vendor's calls.py).
 DISPATCH_SEND_LEASE_S = env_float("DISPATCH_SEND_LEASE_S", 150.0, minimum=1)
 # Requests a send lane has on their way at once for an account whose vendor sets no per-account limit
-# (Growatt: one plant a request). 1 on SQLite, which takes one writer at a time.
+# (one plant a request). 1 on SQLite, which takes one writer at a time.
 DISPATCH_SEND_THREADS = env_int("DISPATCH_SEND_THREADS", 8, minimum=1)
 DISPATCH_SEND_MAX_ATTEMPTS = env_int("DISPATCH_SEND_MAX_ATTEMPTS", 6, minimum=1)
 DISPATCH_RETRY_BASE_S = env_float("DISPATCH_RETRY_BASE_S", 2.0, minimum=0)
@@ -318,8 +318,8 @@ VENDOR_RATE_LIMITER_URL = env_str(
     "VENDOR_RATE_LIMITER_URL", REDIS_URL or f"sqlite:///{VAR_DIR / 'ratelimit.sqlite3'}"
 )
 
-# Where cross-process vendor state lives (the Huawei session token every worker shares, NBI V7 9.1.1; the
-# Growatt plans and exactly-once progress, Growatt 4.3.12): the database when it is PostgreSQL, durable and
+# Where cross-process vendor state lives (a session token every worker shares, NBI V7 9.1.1; setting plans
+# and exactly-once progress): the database when it is PostgreSQL, durable and
 # shared by every worker on every machine (a Redis restart must not make a command go out twice).
 VENDOR_STATE_URL = env_str(
     "VENDOR_STATE_URL",

@@ -33,19 +33,29 @@ def _variants_help(variants: dict) -> str:
     return "; ".join(f"{name}: {', '.join(cls().fields)}" for name, cls in variants.items())
 
 
-class GrowattSetterParams(serializers.Serializer):
-    """storage_set and inverter_set (Growatt 4.3.12, 4.3.7): the other keys depend on the parameter type."""
+def _selector_field(kind: str, selector: str, variants: dict) -> serializers.ChoiceField:
+    word = selector.removeprefix("param_")
+    return serializers.ChoiceField(
+        choices=list(variants),
+        required=False,
+        help_text=f"{kind}. Keys per {word}: {_variants_help(variants)}",
+    )
 
-    param_type = serializers.ChoiceField(
-        choices=list(commands.STORAGE_TYPES),
-        required=False,
-        help_text=f"storage_set. Keys per type: {_variants_help(commands.STORAGE_TYPES)}",
-    )
-    param_id = serializers.ChoiceField(
-        choices=list(commands.INVERTER_PARAMS),
-        required=False,
-        help_text=f"inverter_set. Keys per id: {_variants_help(commands.INVERTER_PARAMS)}",
-    )
+
+# The raw setters (dispatch.commands.RAW_SETTERS, from the vendors' rule tables): the other keys depend on
+# the variant the selector names.
+RawSetterParams = type(
+    "RawSetterParams",
+    (serializers.Serializer,),
+    {
+        "__doc__": "The raw setters: the other keys depend on the parameter named by the selector.",
+        "__module__": __name__,
+        **{
+            selector: _selector_field(kind, selector, variants)
+            for kind, (selector, _section, variants) in commands.RAW_SETTERS.items()
+        },
+    },
+)
 
 
 class StrictParamsSchema(OpenApiSerializerExtension):
@@ -59,19 +69,21 @@ class StrictParamsSchema(OpenApiSerializerExtension):
         return {**auto_schema._map_basic_serializer(self.target, direction), "additionalProperties": False}
 
 
-class GrowattSetterParamsSchema(OpenApiSerializerExtension):
-    """A raw Growatt setter's params name their parameter type (storage_set) or id (inverter_set)."""
+class RawSetterParamsSchema(OpenApiSerializerExtension):
+    """A raw setter's params name their variant with one selector (param_type for storage_set, param_id
+    for inverter_set)."""
 
-    target_class = "dispatch.api.serializers.GrowattSetterParams"
+    target_class = "dispatch.api.serializers.RawSetterParams"
 
     def map_serializer(self, auto_schema, direction):
         schema = auto_schema._map_basic_serializer(self.target, direction)
-        return {**schema, "oneOf": [{"required": ["param_type"]}, {"required": ["param_id"]}]}
+        selectors = [selector for selector, _, _ in commands.RAW_SETTERS.values()]
+        return {**schema, "oneOf": [{"required": [selector]} for selector in selectors]}
 
 
 PARAMS_SCHEMA = PolymorphicProxySerializer(
     component_name="DispatchParams",
-    serializers=[*commands.PARAMS.values(), commands.PowerTargetParams, GrowattSetterParams],
+    serializers=[*commands.PARAMS.values(), commands.PowerTargetParams, RawSetterParams],
     resource_type_field_name=None,
 )
 

@@ -22,7 +22,7 @@ from cronsim import CronSim, CronSimError
 from dateutil.rrule import DAILY, HOURLY, MONTHLY, WEEKLY, YEARLY, rrule, rrulestr
 
 # One minimum for both kinds: at most one run an hour. A run sends a command to a whole fleet, which takes
-# minutes within the vendors' quotas (Huawei: one command call a minute per account, 100 plants a call,
+# minutes within the vendors' quotas (e.g. one command call a minute per account, 100 plants a call,
 # NBI V7 9.3) and leaves quota for commands sent by hand.
 MIN_INTERVAL = timedelta(hours=1)
 # Occurrences looked at to find the shortest interval: more than a day's worth at the minimum, so the gap

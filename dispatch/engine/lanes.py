@@ -1,6 +1,6 @@
 """One lease per vendor account and kind of work (send, poll).
 
-Huawei allows one chargeAndDischarge call a minute per account (NBI V7 9.3.4): many workers fighting for
+A vendor may allow one chargeAndDischarge call a minute per account (NBI V7 9.3.4): many workers fighting for
 that one slot would each hold a process while they wait. Instead one worker at a time holds an account's
 lane, claims that account's requests in order and waits for the shared limiter's slot; the other workers
 serve other accounts. The lease expires on its own if the holder dies (SIGKILL), and the sweep re-enqueues.

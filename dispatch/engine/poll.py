@@ -1,7 +1,7 @@
 """Poll vendor requests: claim a due one (its next_poll_at pushed out as a lease), ask the vendor for the
 status of its open tasks, apply what it says, and decide when it is worth asking again (engine.timing).
 
-Huawei's status query is per request (chargeAndDischargeStatus by requestID, NBI V7 9.3.5), limited to
+A status query may be per request (chargeAndDischargeStatus by requestID, NBI V7 9.3.5), limited to
 once a minute per account, so the unit of polling is the request, and due requests are taken in
 next_poll_at order: those most likely to have finished first.
 """

@@ -261,7 +261,9 @@ def _apply_send(
                 "vendor_message": ((r.message if r else "") or "")[:500],
             }
             continue
-        if r.outcome == base.Outcome.ACCEPTED:  # final: the vendor's answer is the result (DoD, Growatt set)
+        if (
+            r.outcome == base.Outcome.ACCEPTED
+        ):  # final: the vendor's answer is the result (DoD, a raw setting)
             state = T.COMPLETED if r.state in (None, base.TaskState.COMPLETED) else _task_state(r.state)
         elif r.outcome == base.Outcome.UNSUPPORTED:
             state = T.UNSUPPORTED

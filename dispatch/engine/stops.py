@@ -1,8 +1,9 @@
 """Stop what the vendor is running: a job cancelled, tasks replaced by a newer job, a deadline passed.
 
-Only charge/discharge can be stopped (Huawei dispatchSwitch 0, NBI V7 9.3.4; Growatt: clear the AC-charge
-and forced-discharge windows, 4.3.12): those tasks get a `stop` VendorRequest, sent through the same lanes
-(stops go first) with its own stored request_id, and end `cancelled` when the vendor takes the stop.
+Only charge/discharge can be stopped (dispatchSwitch 0, NBI V7 9.3.4; or clearing the AC-charge and
+forced-discharge windows, for a vendor whose charge is a window): those tasks get a `stop` VendorRequest,
+sent through the same lanes (stops go first) with its own stored request_id, and end `cancelled` when the
+vendor takes the stop.
 Other kinds are instant settings (DoD, on/off, EMS, DRM, defaults): nothing to stop, they end as they end.
 
 A task whose command request is in flight (or was attempted and may have landed, then released for a
@@ -30,7 +31,7 @@ STOPPABLE_KINDS = (CommandKind.CHARGE_DISCHARGE,)
 
 
 def new_request_id() -> str:
-    """Our request identity: decimal, positive, below 2**63 (Huawei requestID is a Long, NBI V7 9.3.4)."""
+    """Our request identity: decimal, positive, below 2**63 (requestID is a Long, NBI V7 9.3.4)."""
     return str(secrets.randbelow(2**63 - 2**40) + 2**40)
 
 

@@ -6,10 +6,12 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 from fleets.models import Device, Plant
+from vendors import registry
 from vendors.base import PlantTarget
 
-# Growatt storage machines are enrolled as batteries or as inverters flagged as storage in `extra`.
-_STORAGE_HINTS = ("storage", "sph", "spa", "mix")
+# Storage machines are enrolled as batteries, or as inverters whose `extra` type names a storage family
+# (each vendor's `storage_type_hints`, vendors.registry).
+_STORAGE_HINTS = tuple(dict.fromkeys(hint for spec in registry.specs() for hint in spec.storage_type_hints))
 
 
 def _is_storage(device_type: str, extra: dict | None) -> bool:

@@ -16,13 +16,10 @@ import math
 from datetime import datetime, timedelta
 
 from fleets.models import Plant
-from vendors import base
-from vendors.base import CommandKind
+from vendors import base, registry
 
-# Vendor seconds between two refreshes of a task's status.
-HUAWEI_CHARGE_REFRESH_S = 180.0  # NBI V7 9.3.5: "The execution status is updated every 3 minutes."
-HUAWEI_SETTING_REFRESH_S = 60.0  # NBI V7 9.6.1.4 / 9.6.1.7 give no period; 10 queries a minute allowed
-GROWATT_REFRESH_S = 300.0  # Growatt rejects an identical request within 5 minutes (error 10012)
+# Vendor seconds between two refreshes of a task's status: each vendor's `refresh_s` per command kind
+# (vendors.registry); this for a vendor the registry does not know.
 DEFAULT_REFRESH_S = 60.0
 # NBI V7 9.3.5: "If the task is not completed within 24 hours, the task times out." We apply the same
 # bound to every kind and vendor so no task stays open for ever; the vendor's own answer usually comes first.
@@ -38,13 +35,8 @@ def real(vendor_seconds: float, clock_speed: float) -> timedelta:
 
 
 def refresh_s(vendor: str, kind: str) -> float:
-    if vendor == "huawei":
-        if kind == CommandKind.CHARGE_DISCHARGE:
-            return HUAWEI_CHARGE_REFRESH_S
-        return HUAWEI_SETTING_REFRESH_S
-    if vendor == "growatt":
-        return GROWATT_REFRESH_S
-    return DEFAULT_REFRESH_S
+    spec = registry.find(vendor)
+    return spec.refresh_for(kind) if spec else DEFAULT_REFRESH_S
 
 
 def expected_duration_s(command: base.Command, plant: Plant) -> float:

@@ -6,9 +6,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
-INTERVAL_S = 300  # delivery is planned and measured per 5-minute interval (the Huawei KPI window, 9.3.2)
+from vendors import registry
+
+INTERVAL_S = 300  # delivery is planned and measured per 5-minute interval (the NBI V7 KPI window, 9.3.2)
 STALE_AFTER_S = 900.0  # three telemetry windows without a reading: SOC may have moved since
-GROWATT_ARM_LEAD_S = 120.0  # vendor seconds ahead of start_at a Growatt window is armed (3 calls a plant)
+ARM_LEAD_S = 120.0  # vendor seconds ahead of start_at a window is armed, unless its vendor says (3 calls)
 
 
 @dataclass(frozen=True)
@@ -17,18 +19,26 @@ class VendorProfile:
 
     vendor: str
     supported: bool = True
-    power_settable: bool = True  # Huawei powerDispatch (NBI V7 9.3.4); Growatt windows have no power
+    power_settable: bool = True  # a powerDispatch (NBI V7 9.3.4); False: the machine runs at its own rate
     plants_per_request: int = 100  # NBI V7 9.3.4: "a maximum of 100 plants at a time"
     request_interval_s: float = 60.0  # per account; NBI V7 9.3.4 "once per minute"; 0 = no account limit
-    arms_ahead: bool = False  # a command that carries its own start time (Growatt windows, 4.3.12)
+    arms_ahead: bool = False  # a command that carries its own start time (a window, armed ahead)
+    arm_lead_s: float = ARM_LEAD_S  # vendor seconds ahead of start_at such a command is sent
     clock_speed: float = 1.0  # a simulator's speed: vendor seconds / clock_speed = our seconds
     unavailable: tuple[str, str] | None = None  # (reason, message): every plant of it is left out
 
 
-HUAWEI = VendorProfile("huawei")
-GROWATT = VendorProfile(
-    "growatt", power_settable=False, plants_per_request=1, request_interval_s=0.0, arms_ahead=True
-)
+def vendor_profile(vendor: str, **overrides) -> VendorProfile:
+    """A vendor's profile from its spec's planning facts (vendors.registry); `overrides` replace fields."""
+    facts = registry.spec(vendor).planning
+    fields = {
+        "power_settable": facts.power_settable,
+        "plants_per_request": facts.plants_per_request,
+        "request_interval_s": facts.request_interval_s,
+        "arms_ahead": facts.arms_ahead,
+        "arm_lead_s": facts.arm_lead_s,
+    }
+    return VendorProfile(vendor, **{**fields, **overrides})
 
 
 @dataclass(frozen=True)
@@ -91,7 +101,7 @@ class PlannedRequest:
     command_power_w: int | None
     duration_min: int
     send_at: datetime
-    window_start: datetime | None = None  # armed ahead: the command's own start time (Growatt windows)
+    window_start: datetime | None = None  # armed ahead: the command's own start time (a window)
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from dispatch.planning.model import (
-    GROWATT_ARM_LEAD_S,
     INTERVAL_S,
     STALE_AFTER_S,
     Allocation,
@@ -23,7 +22,7 @@ from dispatch.planning.model import (
 )
 
 MIN_PLANT_KW = 0.05  # below this a plant's part is noise in its own telemetry: not worth a command slot
-MAX_DURATION_MIN = 1440  # NBI V7 9.3.4 dispatchTime [0,1440]; a Growatt window is at most a day
+MAX_DURATION_MIN = 1440  # NBI V7 9.3.4 dispatchTime [0,1440]; a daily window is at most a day
 SHORTFALL_TOLERANCE = 0.005  # a plan within 0.5 % of the target is "meeting" it (integer watts, rounding)
 
 
@@ -176,12 +175,12 @@ def plan_power_target(
     end = target.start_at + window
     eligible, excluded = _classify(target, plants, profiles)
 
-    growatt = [c for c in eligible if not c.profile.power_settable]
+    fixed_rate = [c for c in eligible if not c.profile.power_settable]
     settable = [c for c in eligible if c.profile.power_settable]
 
-    # --- fixed-rate plants (Growatt): all or nothing, and only if they last the whole window -----------
+    # --- fixed-rate plants: all or nothing, and only if they last the whole window -----------
     usable_fixed: list[_Candidate] = []
-    for c in growatt:
+    for c in fixed_rate:
         if c.headroom_kwh >= c.limit_kw * target.duration_min / 60:
             c.sustainable_kw = c.limit_kw
             usable_fixed.append(c)
@@ -200,7 +199,7 @@ def plan_power_target(
             chosen_fixed.append(c)
             rest -= c.limit_kw
 
-    # --- power-settable plants (Huawei): requests of up to 100 sharing one level -----------------------
+    # --- power-settable plants: requests of up to 100 sharing one level -----------------------
     by_account: dict[int, list[_Candidate]] = defaultdict(list)
     for c in settable:
         by_account[c.plant.account_id].append(c)
@@ -293,7 +292,7 @@ def plan_power_target(
                 ))  # fmt: skip
     for c in sorted(chosen_fixed, key=lambda c: c.plant.plant_id):
         profile = c.profile
-        lead = timedelta(seconds=GROWATT_ARM_LEAD_S / max(profile.clock_speed, 1e-9))
+        lead = timedelta(seconds=profile.arm_lead_s / max(profile.clock_speed, 1e-9))
         send_at = (
             max(target.now, target.start_at - lead)
             if profile.arms_ahead

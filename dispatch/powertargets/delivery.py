@@ -1,7 +1,7 @@
 """How much a power target delivered: measured battery power per plant and per fleet per 5-minute interval.
 
 Readings come from the telemetry time series (fleets.telemetry reads every active plant at the vendor's
-maximum rate: Huawei each plant once per 5 minutes, 100 a call, NBI V7 9.3.2). The power-target tick
+maximum rate: e.g. each plant once per 5 minutes, 100 a call, NBI V7 9.3.2). The power-target tick
 stores each interval (PowerTargetInterval) once it has settled: `settle_s` after its end, when no reading
 still to come can change it. The endpoint reads those rows and measures only the intervals not stored yet
 (the open one, and the last closed ones while they settle), from the plan and the readings, the same way;

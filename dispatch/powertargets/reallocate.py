@@ -6,8 +6,8 @@ has shown it, each complete interval is judged: a fleet more than 5 % short of t
 shortfall planned anew (dispatch.planning, the same policy) over the reserve for the rest of the window,
 and those plants are added to the job as tasks of their own, sent through the engine like the first.
 
-Bounded: a plant is commanded at most once per target (Huawei refuses the same signal while a task
-runs, NBI V7 9.3.4 NOTICE, so raising a running plant is not an option there), at most `MAX_ROUNDS`
+Bounded: a plant is commanded at most once per target (a vendor may refuse the same signal while a
+task runs, NBI V7 9.3.4 NOTICE, so raising a running plant is not an option there), at most `MAX_ROUNDS`
 rounds, and a round waits for the previous one to show in telemetry (two intervals) before the next
 judgement. A round is claimed by a conditional update on the target, so two ticks never add plants twice.
 """

@@ -2,7 +2,7 @@
 
 A power target is a charge/discharge job (so conflicts, deadline, cancel and both vendors work as for
 any other) whose vendor requests each carry their own command: the plan's power and duration for the
-plants of that request (Huawei: one power for up to 100 plants, NBI V7 9.3.4), sent not before the
+plants of that request (e.g. one power for up to 100 plants, NBI V7 9.3.4), sent not before the
 plan's time for it. The job, its tasks, its requests, the PowerTarget and every plant's allocation are
 written in one transaction, as dispatch.services does for every job.
 """
@@ -197,8 +197,8 @@ def power_target_create(
     """Plan, then create the job with the plan's requests and store the plan beside it.
 
     The job's tasks are the allocated plants only; the ones left out are in the stored plan with their
-    reason. Its start_at is when the fan-out begins (the first request may go before the window: Huawei
-    acts at once, so requests are spread around the window's start).
+    reason. Its start_at is when the fan-out begins (the first request may go before the window: a
+    power-settable command acts at once, so requests are spread around the window's start).
     """
     now = timezone.now()
     plan = power_target_plan(
@@ -310,7 +310,7 @@ def command_dry_run(
     now: datetime | None = None,
 ) -> dict:
     """What a plain command would do, sending nothing: per plant when its request is expected to go (each
-    account's requests in order, one per the account's command interval: Huawei once a minute, NBI V7
+    account's requests in order, one per the account's command interval: e.g. once a minute, NBI V7
     9.3.4-9.3.8, which is conservative for DRM and default settings at 10 a minute), and which plants
     cannot take it (their vendor cannot, or their account is disabled)."""
     now = now or timezone.now()

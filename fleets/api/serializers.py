@@ -24,7 +24,7 @@ from fleets.models import (
     VendorAccount,
     vendor_base_url_check,
 )
-from vendors import health
+from vendors import health, registry
 from vendors.registry import plant_capabilities
 from vpp.api_fields import (
     FieldAliasesMixin,
@@ -110,6 +110,7 @@ class VendorAccountSerializer(serializers.ModelSerializer):
     secret = serializers.CharField(
         write_only=True, required=False, allow_blank=True, max_length=500, style={"input_type": "password"}
     )
+    vendor = serializers.ChoiceField(choices=Vendor.choices)  # vendors.registry (the column has no choices)
     plant_count = serializers.IntegerField(read_only=True)
     health = serializers.SerializerMethodField()
 
@@ -157,12 +158,13 @@ class VendorAccountSerializer(serializers.ModelSerializer):
             )
         vendor = attrs.get("vendor", getattr(self.instance, "vendor", None))
         username = attrs.get("username", getattr(self.instance, "username", ""))
-        if vendor == Vendor.HUAWEI and not username:
+        spec = registry.find(vendor)
+        if spec is not None and spec.username_required and not username:
             raise serializers.ValidationError(
                 {
                     "username": [
                         serializers.ErrorDetail(
-                            "A Huawei account needs its northbound user name.", code="required"
+                            f"A {spec.brand} account needs its {spec.username_label}.", code="required"
                         )
                     ]
                 }
@@ -219,6 +221,8 @@ class VendorAccountSerializer(serializers.ModelSerializer):
 
 
 class AccountSummarySerializer(serializers.ModelSerializer):
+    vendor = serializers.ChoiceField(choices=Vendor.choices, read_only=True)
+
     class Meta:
         model = VendorAccount
         fields = ["id", "name", "vendor"]
@@ -514,9 +518,8 @@ class FleetPlantsSerializer(FieldAliasesMixin, serializers.Serializer):
 
 
 class EnrolmentItemInputSerializer(serializers.Serializer):
-    """One item. By SN: `sn` plus, for Huawei, at least one of the owner's username, email or phone (NBI V7
-    9.6.1.1), or, for Growatt, the datalogger's `check_code` (Growatt 4.3.10). By AC: `authorization_code`
-    (NBI V7 9.6.1.2)."""
+    """One item. By SN: `sn` plus what the account's vendor needs with it (vendors.registry: the owner's
+    username, email or phone, or the datalogger's `check_code`). By AC: `authorization_code`."""
 
     sn = serializers.CharField(required=False, max_length=64, validators=[_code_validator])
     username = serializers.CharField(required=False, allow_null=True, allow_blank=True, max_length=150)
@@ -532,14 +535,14 @@ class EnrolmentItemInputSerializer(serializers.Serializer):
         allow_null=True,
         allow_blank=True,
         max_length=200,
-        help_text="Growatt: the plant (id or exact name) the datalogger joins; a new plant by default",
+        help_text="The plant (id or exact name) the datalogger joins; a new plant by default",
     )
     timezone = serializers.CharField(
         required=False,
         allow_null=True,
         allow_blank=True,
         max_length=64,
-        help_text="Growatt: IANA zone of a plant the enrolment creates",
+        help_text="IANA zone of a plant the enrolment creates",
     )
     authorization_code = serializers.CharField(required=False, max_length=64, validators=[_code_validator])
 
@@ -555,6 +558,9 @@ class EnrolmentItemInputSerializer(serializers.Serializer):
 
 def _error(message: str, code: str) -> list[serializers.ErrorDetail]:
     return [serializers.ErrorDetail(message, code=code)]
+
+
+_METHOD_WORDS = {Enrolment.Method.AC: "authorisation-code", Enrolment.Method.SN: "SN"}
 
 
 class EnrolmentCreateSerializer(serializers.Serializer):
@@ -574,11 +580,15 @@ class EnrolmentCreateSerializer(serializers.Serializer):
 
     def validate(self, attrs):
         account, method = attrs["vendor_account"], attrs["method"]
-        if method == Enrolment.Method.AC and account.vendor != Vendor.HUAWEI:
+        spec = registry.find(account.vendor)
+        rules = spec.enrolment_method(method) if spec else None
+        if rules is None:
+            brand, hint = (spec.brand, spec.enrolment_hint) if spec else (account.vendor, "")
+            word = _METHOD_WORDS.get(method, method)
             raise serializers.ValidationError(
                 {
                     "method": _error(
-                        "Growatt has no authorisation-code enrolment; enrol by datalogger SN.",
+                        f"{brand} has no {word} enrolment" + (f"; {hint}." if hint else "."),
                         "unsupported_by_vendor",
                     )
                 }
@@ -604,20 +614,11 @@ class EnrolmentCreateSerializer(serializers.Serializer):
                     f"Duplicate of items.{seen[key.upper()]}.{key_field}.", "duplicate"
                 )
             seen.setdefault(key.upper(), i)
-            owner_given = any(item.get(k) for k in ("username", "email", "phone"))
-            if method == Enrolment.Method.SN and account.vendor == Vendor.HUAWEI and not owner_given:
-                errors[prefix] = _error(
-                    "Give at least one of the owner's username, email or phone (NBI V7 9.6.1.1).",
-                    "owner_required",
-                )
-            if (
-                method == Enrolment.Method.SN
-                and account.vendor == Vendor.GROWATT
-                and not item.get("check_code")
-            ):
-                errors[f"{prefix}.check_code"] = _error(
-                    "Growatt needs the datalogger's check code (Growatt 4.3.10).", "required"
-                )
+            if rules.one_of and not any(item.get(k) for k in rules.one_of):
+                errors[prefix] = _error(rules.one_of_message, rules.one_of_code)
+            for name in rules.required:
+                if not item.get(name):
+                    errors[f"{prefix}.{name}"] = _error(rules.required_message, "required")
         if errors:
             raise serializers.ValidationError(errors)
         return attrs

@@ -85,5 +85,5 @@ def test_each_command_params_variant_takes_only_its_own_keys(schema):
     components = schema["components"]["schemas"]
     variants = [ref["$ref"].rsplit("/", 1)[1] for ref in components["DispatchParams"]["oneOf"]]
     for name in variants:
-        if name != "GrowattSetterParams":
+        if name != "RawSetterParams":
             assert components[name].get("additionalProperties") is False, name

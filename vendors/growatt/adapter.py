@@ -65,16 +65,10 @@ from .calls import PLAN_TTL_S, GrowattCalls, StepRefused
 from .client import Answer, BadAnswer
 from .commands import Refusal, Step, Window
 from .progress import Baseline, Reading, judge
+from .spec import SPEC
 
 STORAGE_LAST_DATA = "device/storage/storage_last_data"  # Growatt 4.3.13
-SUPPORTED = frozenset(
-    {
-        CommandKind.CHARGE_DISCHARGE,
-        CommandKind.DEVICE_POWER,
-        CommandKind.STORAGE_SET,
-        CommandKind.INVERTER_SET,
-    }
-)
+SUPPORTED = SPEC.capabilities  # declared once, in spec.py
 POWER_NOTE = (
     "power_w ignored: Growatt storageSet has no power parameter (4.3.12), the machine runs at its rate"
 )

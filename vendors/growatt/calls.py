@@ -47,13 +47,14 @@ from vendors.state import LockTimeout, state_store_from_url
 from . import commands as cmd
 from .client import Answer, Attempt, BadAnswer, GrowattClient, Method
 from .commands import Step
+from .spec import SPEC
 
 log = logging.getLogger(__name__)
 
 REPEAT_REFUSED = 10012  # the repeat rule; also "Energy storage machine does not exist" in 4.3.12
 # Counted as rate_limited by the metrics (vpp/metrics.py): the call log keeps the code, not the message, so
 # storageSet's rare "does not exist" 10012 is counted there too.
-RATE_LIMIT_CODES = frozenset({str(REPEAT_REFUSED)})
+RATE_LIMIT_CODES = SPEC.rate_limit_codes  # {"10012"}: declared once, in spec.py
 REPEAT_MARGIN_S = 0.5
 """Real seconds added to Growatt's 5-minute window before an identical request is sent again. The limiter's
 default (10 ms) absorbs the jitter between a grant and the request's arrival at normal speed; against a

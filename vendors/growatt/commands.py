@@ -30,6 +30,9 @@ from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
 
 from vendors.base import ChargeDischarge
+from vendors.setters import Setter, Value, Variant
+
+from .setters import INVERTER, STORAGE
 
 STORAGE_SET = "storageSet"  # Growatt 4.3.12
 INVERTER_SET = "inverterSet"  # Growatt 4.3.7
@@ -250,135 +253,96 @@ def second_segment_steps(action: str, sns: list[str], window: Window) -> list[St
     return [storage_step(sn, type_id, *segment) for sn in sns]
 
 
-# --- raw settings, checked against the document before sending -------------------------------------------
+# --- raw settings, checked against the document before sending (the rule table: setters.py) -----------
 
 
-def _number(value: str, low: float, high: float, what: str, *, integer: bool = False) -> Decimal:
+def _number(value: str, low, high, what: str, *, integer: bool = False) -> Decimal:
     try:
         number = Decimal(value.strip())
     except InvalidOperation:
         raise Refusal(f"{what}: {value!r} is not a number", "10008") from None
     if not number.is_finite() or (integer and number != number.to_integral_value()):
         raise Refusal(f"{what}: {value!r} is not {'an integer' if integer else 'a number'}", "10008")
-    if not low <= number <= high:
+    if low is not None and high is not None and not low <= number <= high:
         raise Refusal(f"{what}: {value} is out of range {low:g}-{high:g}", "10008")
     return number
 
 
-def _choice(value: str, allowed: tuple[str, ...], what: str) -> None:
-    if value.strip() not in allowed:
-        raise Refusal(f"{what}: {value!r} is not one of {', '.join(allowed)}", "10008")
-
-
-def _datetime(value: str, fmt: str, shown: str, what: str) -> None:
-    try:
-        datetime.strptime(value.strip(), fmt)
-    except ValueError:
-        raise Refusal(f"{what}: {value!r} is not in the format {shown}", "10009") from None
-
-
-def _check_window(values: tuple[str, ...], what: str) -> None:
-    sh, sm, eh, em = (
-        int(_number(v, 0, hi, f"{what} {name}", integer=True))
-        for v, hi, name in zip(
-            values, (24, 59, 24, 59), ("start hour", "start minute", "end hour", "end minute"), strict=True
+def _check_value(text: str, value: Value, source: str):
+    """One positional string checked against its table entry: the number it reads as, or None."""
+    what = f"{source} {value.label}"
+    if value.kind == "code":
+        if text.strip() not in value.codes:
+            raise Refusal(f"{source}: {text!r} is not one of {', '.join(value.codes)}", "10008")
+        return None
+    if value.kind == "datetime":
+        try:
+            datetime.strptime(text.strip(), value.fmt)
+        except ValueError:
+            raise Refusal(f"{source}: {text!r} is not in the format {value.shown}", "10009") from None
+        return None
+    number = _number(text, value.low, value.high, what, integer=value.kind == "int")
+    if value.places is not None and number.as_tuple().exponent < -value.places:  # type: ignore[operator]
+        raise Refusal(
+            f"{source}: up to {'one decimal' if value.places == 1 else f'{value.places} decimals'}", "10008"
         )
-    )
-    if (sh == 24 and sm) or (eh == 24 and em):
-        raise Refusal(f"{what}: hour 24 is only valid as 24:00", "10008")
-    if eh * 60 + em < sh * 60 + sm:
-        raise Refusal(f"{what}: the end time can not be less than the start time", "10013")
+    return number
+
+
+def _check_rule(variant: Variant, numbers: list, source: str) -> None:
+    if variant.rule == "window":
+        sh, sm, eh, em = (int(n) for n in numbers)
+        if (sh == 24 and sm) or (eh == 24 and em):
+            raise Refusal(f"{source}: hour 24 is only valid as 24:00", "10008")
+        if eh * 60 + em < sh * 60 + sm:
+            raise Refusal(f"{source}: the end time can not be less than the start time", "10013")
+    elif variant.rule == "open_voltage":
+        open_v, mpp_v = numbers
+        low, high = (open_v * Decimal(str(x)) for x in variant.ratio)
+        if not low <= mpp_v <= high:
+            raise Refusal(
+                f"{source} MPP voltage ({variant.ratio[0]:g}-{variant.ratio[1]:g} x open circuit voltage): "
+                f"{mpp_v} is out of range {low:g}-{high:g}",
+                "10008",
+            )
+    elif variant.rule == "power_factor":
+        if abs(numbers[0]) < Decimal(str(variant.min_abs)):
+            raise Refusal(
+                f"{source}: a power factor is -{variant.min_abs:g}~-1 or {variant.min_abs:g}~1", "10008"
+            )
+    elif variant.rule == "register":
+        register, value = (int(n) for n in numbers)
+        if register not in variant.registers:
+            raise Refusal(f"{source}: register {register} is not one of {sorted(variant.registers)}", "10008")
+        low, high, _ = variant.registers[register]
+        _number(str(value), low, high, f"{source} register {register} value", integer=True)
+        switch, allowed = variant.switch
+        if register == switch and value not in allowed:
+            raise Refusal(
+                f"{source}: register {switch} takes {allowed[0]} (shutdown) or {allowed[1]} (boot)", "10008"
+            )
+
+
+def _validate(setter: Setter, name: str, values: tuple[str, ...], what: str) -> tuple[str, ...]:
+    """The values to send for one raw setting, or a Refusal (the document's table and codes)."""
+    if name not in setter.variants:
+        raise Refusal(f"{what} {name!r} does not exist ({setter.section})", "10006")
+    variant = setter.variants[name]
+    source = f"{name} ({setter.section})"
+    values = tuple(v.strip() for v in (list(values) + [""] * setter.slots)[: setter.slots])
+    if any(not v for v in values[: variant.needed]):
+        raise Refusal(f"{source}: {variant.needed} value(s) required", "10007")
+    numbers = [_check_value(text, value, source) for text, value in zip(values, variant.values, strict=False)]
+    _check_rule(variant, numbers, source)
+    return values[: variant.needed]
 
 
 def validate_storage_set(param_type: str, params: tuple[str, ...]) -> tuple[str, ...]:
     """The values to send for a raw storageSet, or a Refusal (# Growatt 4.3.12 table and codes)."""
-    source = f"{param_type} (Growatt 4.3.12)"
-    values = tuple((list(params) + ["", "", "", ""])[:4])
-    needed = {AC_CHARGE_WINDOW: 4, DISCHARGE_WINDOW: 4, "storage_fdt_open_voltage": 2}.get(param_type, 1)
-    if param_type not in _STORAGE_CHECKS:
-        raise Refusal(f"storageSet type {param_type!r} does not exist (Growatt 4.3.12)", "10006")
-    if any(not v.strip() for v in values[:needed]):
-        raise Refusal(f"{source}: {needed} value(s) required", "10007")
-    _STORAGE_CHECKS[param_type](values, source)
-    return values[:needed]
-
-
-def _open_voltage(values: tuple[str, ...], what: str) -> None:
-    open_v = _number(values[0], 300, 500, f"{what} open circuit voltage (V)")
-    low, high = open_v * Decimal("0.55"), open_v * Decimal("0.9")
-    _number(values[1], float(low), float(high), f"{what} MPP voltage (0.55-0.9 x open circuit voltage)")
-
-
-_STORAGE_CHECKS = {
-    STORAGE_ON_OFF: lambda v, w: _choice(v[0], (OFF, ON), w),
-    "storage_cmd_mode": lambda v, w: _choice(v[0], ("0", "1"), w),
-    DISCHARGE_ENABLE: lambda v, w: _choice(v[0], ("0", "1"), w),
-    SOC_FLOOR: lambda v, w: _number(v[0], 0, 10, f"{w} SOC lower limit (%)", integer=True),
-    "storage_fdt_open_voltage": _open_voltage,
-    DISCHARGE_WINDOW: _check_window,
-    "storage_cmd_sys_year": lambda v, w: _datetime(v[0], "%Y-%m-%d %H:%M", "YYYY-MM-DD HH:mm", w),
-    AC_CHARGE_ENABLE: lambda v, w: _choice(v[0], ("0", "1"), w),
-    AC_CHARGE_WINDOW: _check_window,
-    AC_CHARGE_SOC_LIMIT: lambda v, w: _number(v[0], 10, 80, f"{w} SOC limit (%)", integer=True),
-}
-
-# set_any_reg registers (# Growatt 4.3.7 advanced settings): address -> range in the register's own units
-# (volts x 10, hertz x 100, as the document's precautions say).
-REGISTERS: dict[int, tuple[int, int]] = {
-    19: (1850, 2850),
-    20: (1850, 2850),
-    21: (4000, 6500),
-    22: (4000, 6500),
-}
-REGISTERS.update({30: (1, 250), 0: (0, 257), 3: (0, 100)})
-
-
-def _any_register(values: tuple[str, str], what: str) -> None:
-    register = int(_number(values[0], 0, 65535, f"{what} register", integer=True))
-    if register not in REGISTERS:
-        raise Refusal(f"{what}: register {register} is not one of {sorted(REGISTERS)}", "10008")
-    low, high = REGISTERS[register]
-    value = int(_number(values[1], low, high, f"{what} register {register} value", integer=True))
-    if register == 0 and value not in (0, 257):
-        raise Refusal(f"{what}: register 0 takes 0 (shutdown) or 257 (boot)", "10008")
-
-
-def _power_factor(values: tuple[str, str], what: str) -> None:
-    if abs(_number(values[0], -1, 1, f"{what} power factor")) < Decimal("0.8"):
-        raise Refusal(f"{what}: a power factor is -0.8~-1 or 0.8~1", "10008")
-
-
-def _grid_voltage_high(values: tuple[str, str], what: str) -> None:
-    # "Such as: 240.7 (up to one decimal)"; no range is stated there, so the range of the same limit as a
-    # register (mains voltage upper limit, 185-285 V) applies.
-    volts = _number(values[0], 185, 285, f"{what} volts")
-    if volts.as_tuple().exponent < -1:  # type: ignore[operator]
-        raise Refusal(f"{what}: up to one decimal", "10008")
-
-
-_INVERTER_CHECKS = {
-    PV_ON_OFF: lambda v, w: _choice(v[0], (OFF, ON), w),
-    "pv_pf_cmd_memory_state": lambda v, w: _choice(v[0], ("0", "1"), w),
-    "pv_active_p_rate": lambda v, w: _number(v[0], 0, 100, f"{w} active power (%)"),
-    "pv_reactive_p_rate": lambda v, w: (
-        _number(v[0], 0, 100, f"{w} reactive power (%)"),
-        _choice(v[1], ("Over", "Under"), w),
-    ),
-    "pv_power_factor": _power_factor,
-    "pf_sys_year": lambda v, w: _datetime(v[0], "%Y-%m-%d %H:%M:%S", "YYYY-MM-DD HH:mm:ss", w),
-    "pv_grid_voltage_high": _grid_voltage_high,
-    "set_any_reg": _any_register,
-}
+    return _validate(STORAGE, param_type, params, "storageSet type")
 
 
 def validate_inverter_set(param_id: str, command_1: str, command_2: str) -> tuple[str, str]:
     """The values to send for a raw inverterSet, or a Refusal (# Growatt 4.3.7 table and codes)."""
-    source = f"{param_id} (Growatt 4.3.7)"
-    if param_id not in _INVERTER_CHECKS:
-        raise Refusal(f"inverterSet parameter {param_id!r} does not exist (Growatt 4.3.7)", "10006")
-    needed = 2 if param_id in ("pv_reactive_p_rate", "set_any_reg") else 1
-    values = (command_1.strip(), command_2.strip())
-    if any(not v for v in values[:needed]):
-        raise Refusal(f"{source}: {needed} value(s) required", "10007")
-    _INVERTER_CHECKS[param_id](values, source)
-    return values[0], values[1] if needed == 2 else ""
+    values = _validate(INVERTER, param_id, (command_1, command_2), "inverterSet parameter")
+    return values[0], values[1] if len(values) == 2 else ""

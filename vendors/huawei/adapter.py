@@ -52,6 +52,7 @@ from vendors.errors import AuthFailed, VendorAnswerInvalid, VendorError
 from vendors.huawei import answers
 from vendors.huawei.answers import as_float, as_int, as_str, kilo, message_of, refused, require_ok
 from vendors.huawei.calls import OK, AccountCalls
+from vendors.huawei.spec import SPEC
 
 MAX_PLANTS = 100  # 9.2.2, 9.3.1-9.3.4, 9.6.1.3, 9.6.1.5, 9.6.1.6: 100 plants a request
 MAX_DEVICES = 100  # 9.3.6, 9.3.7: 100 device DNs a request
@@ -104,7 +105,7 @@ class HuaweiAdapter:
         )
 
     def supports(self, kind: CommandKind) -> bool:
-        return kind not in (CommandKind.STORAGE_SET, CommandKind.INVERTER_SET)  # Growatt-only commands
+        return kind in SPEC.capabilities  # declared once, in spec.py
 
     def max_targets_per_request(self, kind: CommandKind) -> int:
         if kind == CommandKind.EMS_MODE:

@@ -44,6 +44,7 @@ from vendors.errors import (
 )
 from vendors.huawei.answers import as_int, message_of
 from vendors.huawei.client import EXCERPT_CHARS, Attempt, HuaweiClient, Reply
+from vendors.huawei.spec import SPEC
 from vendors.ratelimit import RateLimitTimeout, RateRule, effective_limits, huawei_limits, rate_key
 from vendors.sessions import DEFAULT_PREFIX, LockTimeout, SharedSession
 from vendors.state import STORE_UNAVAILABLE_ERRORS, state_store_from_url
@@ -81,7 +82,7 @@ TOO_FREQUENT = 407
 DAILY_LIMIT = 20618
 # The answers that mean "too often" (1.3 Traffic Limiting Policy; 20618 the daily quota): counted as
 # rate_limited by the metrics (vpp/metrics.py, through vendors.registry.rate_limit_codes).
-RATE_LIMIT_CODES = frozenset({str(TOO_FREQUENT), str(DAILY_LIMIT)})
+RATE_LIMIT_CODES = SPEC.rate_limit_codes  # {"407", "20618"}: declared once, in spec.py
 # Login refusals (11 Error Code List): unknown / forbidden / expired third-party system, wrong username or
 # password, locked user, expired password, too many sessions, restricted login.
 AUTH_CODES = frozenset({20001, 20002, 20003, 20400, 20403, 30029})  # 30029: FIELD_NOTES H16

@@ -5,8 +5,9 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from fleets.discovery import vendor_account_sync
-from fleets.models import Device, Fleet, Membership, Plant, Vendor, VendorAccount
+from fleets.models import Device, Fleet, Membership, Plant, VendorAccount
 from fleets.services import fleet_create, operator_create, vendor_account_sync_request
+from vendors import registry
 
 DEMO_FLEET = "Demo fleet"
 
@@ -20,10 +21,12 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--huawei-url", help="Base URL of a running Huawei simulator")
-        parser.add_argument("--growatt-url", help="Base URL of a running Growatt simulator")
+        # Per vendor of vendors.registry: --<vendor>-url and --<vendor>-accounts.
+        for spec in registry.specs():
+            parser.add_argument(f"--{spec.name}-url", help=f"Base URL of a running {spec.brand} simulator")
         parser.add_argument("--sim-speed", type=float, default=1.0)
-        parser.add_argument("--huawei-accounts", type=int, default=2)
+        for spec in registry.specs():
+            parser.add_argument(f"--{spec.name}-accounts", type=int, default=spec.demo_accounts)
         parser.add_argument(
             "--no-discover", action="store_true", help="Leave plant discovery to the worker (daily sync)"
         )
@@ -86,13 +89,13 @@ class Command(BaseCommand):
         user.save(update_fields=["is_staff", "is_superuser"])
         org = membership.organization
         accounts = []
-        if opts["huawei_url"]:
-            for i in range(1, opts["huawei_accounts"] + 1):
-                accounts.append(
-                    (f"Huawei demo {i}", Vendor.HUAWEI, opts["huawei_url"], f"nbi_user_{i}", f"nbi_pass_{i}")
-                )
-        if opts["growatt_url"]:
-            accounts.append(("Growatt demo", Vendor.GROWATT, opts["growatt_url"], "", "growatt-token-1"))
+        for spec in registry.specs():
+            url, count = opts[f"{spec.name}_url"], opts[f"{spec.name}_accounts"]
+            if not url or spec.demo_account is None:
+                continue
+            for i in range(1, count + 1):
+                demo = spec.demo_account(i, count)
+                accounts.append((demo.name, spec.name, url, demo.username, demo.secret))
         created = []
         for name, vendor, url, username, secret in accounts:
             account, _ = VendorAccount.objects.update_or_create(

@@ -9,8 +9,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dispatch.planning import PlantState, Target, plan_power_target
-from dispatch.planning.model import GROWATT, HUAWEI, VendorProfile
+from dispatch.planning.model import VendorProfile, vendor_profile
 from dispatch.planning.plan import fleet_max_kw
+
+HUAWEI, GROWATT = vendor_profile("huawei"), vendor_profile("growatt")
 
 NOW = datetime(2026, 12, 2, 16, 0, tzinfo=UTC)
 START = NOW + timedelta(hours=1)
