@@ -33,18 +33,19 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from vendors import health
-from vendors.base import AccountConfig, CallObserver, CallRecord, PlantTarget
+from vendors.base import AccountConfig, CallObserver, PlantTarget
 from vendors.errors import AuthFailed, RateLimited, TransientError, VendorRejected
+from vendors.http import ExchangeHook, recorder
 from vendors.ratelimit import GROWATT_LIMITS, RateLimitTimeout, effective_limits, rate_key
 from vendors.sessions import DEFAULT_PREFIX
 from vendors.state import LockTimeout, state_store_from_url
 
 from . import commands as cmd
-from .client import Answer, Attempt, BadAnswer, GrowattClient, Method
+from .client import Answer, BadAnswer, GrowattClient, Method
 from .commands import Step
 
 log = logging.getLogger(__name__)
@@ -446,32 +447,9 @@ class GrowattCalls:
         self._judge(endpoint, answer)
         return answer
 
-    def _recorder(self, request_id: str | None, targets: tuple[str, ...]) -> Callable[[Attempt], None]:
-        observer = self._observer
-        account_key = self.account.key
-
-        def record(attempt: Attempt) -> None:
-            if observer is None:
-                return
-            try:
-                observer(
-                    CallRecord(
-                        account_key=account_key,
-                        endpoint=attempt.endpoint,
-                        request_id=request_id,
-                        targets=targets,
-                        params=dict(attempt.params),  # the token travels in a header, never here
-                        http_status=attempt.http_status,
-                        vendor_code=None if attempt.error_code is None else str(attempt.error_code),
-                        duration_ms=attempt.duration_ms,
-                        error=attempt.error,
-                        response_excerpt=attempt.excerpt,
-                    )
-                )
-            except Exception:  # the audit trail must never break the call it records
-                log.exception("call observer failed for %s", attempt.endpoint)
-
-        return record
+    def _recorder(self, request_id: str | None, targets: tuple[str, ...]) -> ExchangeHook | None:
+        # The token travels in a header, never in the recorded parameters.
+        return recorder(self._observer, account_key=self.account.key, request_id=request_id, targets=targets)
 
     def _key(self, *parts: str) -> str:
         return ":".join((self._prefix, *parts))
