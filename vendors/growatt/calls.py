@@ -42,7 +42,7 @@ from vendors.errors import AuthFailed, RateLimited, TransientError, VendorReject
 from vendors.http import ExchangeHook, recorder
 from vendors.ratelimit import GROWATT_LIMITS, RateLimitTimeout, effective_limits, rate_key
 from vendors.sessions import DEFAULT_PREFIX
-from vendors.state import LockTimeout, state_store_from_url
+from vendors.state import LockTimeout, StateStore, state_store_from_url
 
 from . import commands as cmd
 from .client import Answer, BadAnswer, GrowattClient, Method
@@ -158,7 +158,7 @@ class GrowattCalls:
 
     # --- steps: one setting each, exactly once ------------------------------------------------------------
 
-    def _run_steps(
+    def run_steps(
         self, steps: list[Step], target: PlantTarget, request_id: str, phase: str, *, fresh: bool = False
     ) -> None:
         """Each step in order, exactly once; returns when all are in place, StepRefused at a refusal.
@@ -181,7 +181,7 @@ class GrowattCalls:
         raw = self._state.get(key)
         return json.loads(raw) if raw else {"done": 0, "sent_at": None}
 
-    def _steps_done(self, request_id: str, target: PlantTarget, phase: str) -> int:
+    def steps_done(self, request_id: str, target: PlantTarget, phase: str) -> int:
         return self._progress(self._key("progress", request_id, target.plant_code, phase))["done"]
 
     def _run_step(
@@ -453,6 +453,14 @@ class GrowattCalls:
 
     def _key(self, *parts: str) -> str:
         return ":".join((self._prefix, *parts))
+
+    # for ``adapter``: a command's plan and progress, in the shared state under this account
+    @property
+    def state(self) -> StateStore:
+        return self._state
+
+    def key(self, *parts: str) -> str:
+        return self._key(*parts)
 
     # for ``discovery``: the shared state, keyed under this account
     def remember(self, name: str, value: Any, ttl_s: float) -> None:

@@ -90,7 +90,7 @@ def _percentage(command: ChargeDischarge, rated_w: float | None) -> tuple[int, s
 
 
 def _soc(adapter: GrowattAdapter, target: PlantTarget, sn: str, request_id: str | None) -> float | None:
-    answer, _ = adapter.read(
+    answer, _ = adapter.calls.read(
         "POST", fam.VPP_SOC, {"vppSn": sn}, request_id=request_id, targets=(target.plant_code, sn)
     )
     if not answer.ok:
@@ -103,7 +103,7 @@ def _soc(adapter: GrowattAdapter, target: PlantTarget, sn: str, request_id: str 
 
 
 def _last(adapter: GrowattAdapter, target: PlantTarget, sn: str, family: fam.Family, request_id: str | None):
-    answer, _ = adapter.read(
+    answer, _ = adapter.calls.read(
         "POST",
         family.last_data,
         {family.sn_param: sn},
@@ -138,8 +138,8 @@ def charge(
         )
     socs = {sn: _target_soc(command, family) for sn, family, _ in devices}
     soc = next(iter(socs.values()), None)
-    key = adapter._key("plan", request_id, target.plant_code)
-    stored = adapter._state.get(key)
+    key = adapter.calls.key("plan", request_id, target.plant_code)
+    stored = adapter.calls.state.get(key)
     fresh = False
     if stored:
         plan = json.loads(stored)
@@ -176,9 +176,9 @@ def charge(
                 "arm": [s.to_json() for s in steps],
                 "summary": "; ".join([summary, *dict.fromkeys(notes)]),
             }  # fmt: skip
-        fresh = adapter._state.add(key, json.dumps(plan), ttl_s=PLAN_TTL_S)
+        fresh = adapter.calls.state.add(key, json.dumps(plan), ttl_s=PLAN_TTL_S)
         if not fresh:
-            plan = json.loads(adapter._state.get(key) or json.dumps(plan))
+            plan = json.loads(adapter.calls.state.get(key) or json.dumps(plan))
     if plan.get("result"):
         r = plan["result"]
         return TargetResult(
@@ -190,9 +190,9 @@ def charge(
         )
     steps = [Step.from_json(s) for s in plan["arm"]]
     try:
-        adapter._run_steps(steps, target, request_id, "send", fresh=fresh)
+        adapter.calls.run_steps(steps, target, request_id, "send", fresh=fresh)
     except StepRefused as exc:
-        done = adapter._steps_done(request_id, target, "send")
+        done = adapter.calls.steps_done(request_id, target, "send")
         undo = [release_step(s.sn) for s in steps[:done]]
         return adapter._refused(target, exc, steps, undo=undo, request_id=request_id)
     return TargetResult(
@@ -203,8 +203,8 @@ def charge(
 
 def stop(adapter: GrowattAdapter, target: PlantTarget, request_id: str) -> TargetResult:
     """Release every hybrid that is charging or discharging; an idle one is left alone."""
-    key = adapter._key("plan", request_id, target.plant_code)
-    stored = adapter._state.get(key)
+    key = adapter.calls.key("plan", request_id, target.plant_code)
+    stored = adapter.calls.state.get(key)
     if stored:
         plan = json.loads(stored)
         fresh = False
@@ -215,14 +215,14 @@ def stop(adapter: GrowattAdapter, target: PlantTarget, request_id: str) -> Targe
             moving = _power(record, "pCharge") > 0 or _power(record, "pDischarge") > 0
             (busy if moving else idle).append(sn)
         plan = {"arm": [release_step(sn).to_json() for sn in busy], "idle": idle}
-        fresh = adapter._state.add(key, json.dumps(plan), ttl_s=PLAN_TTL_S)
+        fresh = adapter.calls.state.add(key, json.dumps(plan), ttl_s=PLAN_TTL_S)
         if not fresh:
-            plan = json.loads(adapter._state.get(key) or json.dumps(plan))
+            plan = json.loads(adapter.calls.state.get(key) or json.dumps(plan))
     steps = [Step.from_json(s) for s in plan["arm"]]
     idle_note = f"idle, nothing sent: {', '.join(plan['idle'])}" if plan["idle"] else ""
     if steps:
         try:
-            adapter._run_steps(steps, target, request_id, "send", fresh=fresh)
+            adapter.calls.run_steps(steps, target, request_id, "send", fresh=fresh)
         except StepRefused as exc:
             return adapter._refused(target, exc, steps)
     message = "; ".join(x for x in ("; ".join(s.label for s in steps), idle_note) if x)
@@ -237,7 +237,7 @@ def stop(adapter: GrowattAdapter, target: PlantTarget, request_id: str) -> Targe
 
 def poll(adapter: GrowattAdapter, command: ChargeDischarge, request_id: str, task: SentTask) -> TaskStatus:
     target = task.target
-    ended = adapter._state.get(adapter._key("ended", request_id, target.plant_code))
+    ended = adapter.calls.state.get(adapter.calls.key("ended", request_id, target.plant_code))
     if ended:
         data = json.loads(ended)
         for name in ("exec_start", "exec_end"):
@@ -327,7 +327,7 @@ def _finish(
     if release and sns:
         steps = [release_step(sn) for sn in sns]
         try:
-            adapter._run_steps(steps, target, request_id, "disarm")
+            adapter.calls.run_steps(steps, target, request_id, "disarm")
             message += f"; released ({', '.join(s.label for s in steps)})"
         except StepRefused as exc:
             message += f"; RELEASE REFUSED, send a stop: {exc}"
@@ -342,7 +342,7 @@ def _finish(
     for name in ("exec_start", "exec_end"):
         data[name] = data[name].isoformat() if data[name] else None
     data["state"] = status.state.value
-    adapter._state.set(
-        adapter._key("ended", request_id, target.plant_code), json.dumps(data), ttl_s=PLAN_TTL_S
+    adapter.calls.state.set(
+        adapter.calls.key("ended", request_id, target.plant_code), json.dumps(data), ttl_s=PLAN_TTL_S
     )
     return status
