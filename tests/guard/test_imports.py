@@ -103,8 +103,6 @@ def test_a_circle_is_found_and_named():
 
 
 def test_no_module_of_ours_imports_itself_through_others():
-    graph = import_graph()
-
     found = [" <- ".join(cycle) for cycle in circles(import_graph())]
 
     assert found == [], "import circles (each module is imported by the one after it):\n" + "\n".join(found)
