@@ -26,18 +26,43 @@ from __future__ import annotations
 import json
 import math
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import Protocol
 
-from vendors.base import ChargeDischarge, Outcome, PlantTarget, SentTask, TargetResult, TaskState, TaskStatus
+from vendors.base import (
+    AccountConfig,
+    ChargeDischarge,
+    Outcome,
+    PlantTarget,
+    SentTask,
+    TargetResult,
+    TaskState,
+    TaskStatus,
+)
 from vendors.errors import RateLimited, TransientError
 
 from . import commands as cmd
 from . import families as fam
-from .calls import PLAN_TTL_S, StepRefused
+from .calls import PLAN_TTL_S, GrowattCalls, StepRefused
 from .commands import Refusal, Step
 
-if TYPE_CHECKING:
-    from .adapter import GrowattAdapter
+
+class Adapter(Protocol):
+    """What these functions use of ``Adapter``, named here: importing the adapter, which imports
+    this module, would close an import circle (tests/guard/test_imports.py)."""
+
+    account: AccountConfig
+    calls: GrowattCalls
+
+    def _refused(
+        self,
+        target: PlantTarget,
+        exc: StepRefused,
+        steps: list[Step],
+        *,
+        undo: list[Step] | None = None,
+        request_id: str | None = None,
+    ) -> TargetResult: ...
+
 
 CONFIRM_AFTER_S = 900.0  # device seconds: past the 5-minute read cache twice over
 REMOTE_PREFIX = "vpp"
@@ -89,7 +114,7 @@ def _percentage(command: ChargeDischarge, rated_w: float | None) -> tuple[int, s
     return max(1, min(100, share)), ""
 
 
-def _soc(adapter: GrowattAdapter, target: PlantTarget, sn: str, request_id: str | None) -> float | None:
+def _soc(adapter: Adapter, target: PlantTarget, sn: str, request_id: str | None) -> float | None:
     answer, _ = adapter.calls.read(
         "POST", fam.VPP_SOC, {"vppSn": sn}, request_id=request_id, targets=(target.plant_code, sn)
     )
@@ -102,7 +127,7 @@ def _soc(adapter: GrowattAdapter, target: PlantTarget, sn: str, request_id: str 
         return None
 
 
-def _last(adapter: GrowattAdapter, target: PlantTarget, sn: str, family: fam.Family, request_id: str | None):
+def _last(adapter: Adapter, target: PlantTarget, sn: str, family: fam.Family, request_id: str | None):
     answer, _ = adapter.calls.read(
         "POST",
         family.last_data,
@@ -125,9 +150,7 @@ def _power(record: dict, name: str) -> float:
 # --- send ------------------------------------------------------------------------------------------------
 
 
-def charge(
-    adapter: GrowattAdapter, command: ChargeDischarge, target: PlantTarget, request_id: str
-) -> TargetResult:
+def charge(adapter: Adapter, command: ChargeDischarge, target: PlantTarget, request_id: str) -> TargetResult:
     devices = hybrids_of(target)
     minutes = cmd.window_minutes(command)
     if command.window_start is not None and (command.window_start - datetime.now(UTC)).total_seconds() > 60:
@@ -201,7 +224,7 @@ def charge(
     )  # fmt: skip
 
 
-def stop(adapter: GrowattAdapter, target: PlantTarget, request_id: str) -> TargetResult:
+def stop(adapter: Adapter, target: PlantTarget, request_id: str) -> TargetResult:
     """Release every hybrid that is charging or discharging; an idle one is left alone."""
     key = adapter.calls.key("plan", request_id, target.plant_code)
     stored = adapter.calls.state.get(key)
@@ -235,7 +258,7 @@ def stop(adapter: GrowattAdapter, target: PlantTarget, request_id: str) -> Targe
 # --- poll ------------------------------------------------------------------------------------------------
 
 
-def poll(adapter: GrowattAdapter, command: ChargeDischarge, request_id: str, task: SentTask) -> TaskStatus:
+def poll(adapter: Adapter, command: ChargeDischarge, request_id: str, task: SentTask) -> TaskStatus:
     target = task.target
     ended = adapter.calls.state.get(adapter.calls.key("ended", request_id, target.plant_code))
     if ended:
@@ -310,7 +333,7 @@ def poll(adapter: GrowattAdapter, command: ChargeDischarge, request_id: str, tas
 
 
 def _finish(
-    adapter: GrowattAdapter,
+    adapter: Adapter,
     target: PlantTarget,
     request_id: str,
     task: SentTask,
