@@ -149,7 +149,7 @@ def main() -> None:
             (result,) = adapter.send(setting, [target], request_id=f"rep-{target.plant_code}-{n}").results
             assert result.outcome == Outcome.ACCEPTED, result
 
-        window_s = adapter.repeat_window_s
+        window_s = adapter.calls.repeat_window_s
         started = time.perf_counter()
         with ThreadPoolExecutor(THREADS) as pool:
             for n in range(ROUNDS):  # each round repeats the previous one's requests exactly

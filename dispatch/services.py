@@ -26,6 +26,7 @@ from fleets.adapters import adapter_for
 from fleets.models import Fleet, Organization, Plant, VendorAccount
 from vendors import base
 from vendors.base import CommandKind
+from vendors.batching import per_request
 from vpp.errors import DomainError
 from webhooks import hooks as webhook_hooks
 
@@ -278,8 +279,7 @@ def _batches(job: DispatchJob, targets: list[tuple[int, int]], *, now):
             message = f"{account.vendor_label} cannot do {kind.value}."
             tasks += [ended(pk, T.UNSUPPORTED, "unsupported", message) for pk in plant_ids]
             continue
-        size = max(1, adapter.max_targets_per_request(kind))
-        for start in range(0, len(plant_ids), size):
+        for batch in per_request(adapter, kind, plant_ids):
             request = VendorRequest(
                 job=job,
                 vendor_account_id=account_id,
@@ -296,7 +296,7 @@ def _batches(job: DispatchJob, targets: list[tuple[int, int]], *, now):
                     request=request,
                     timeout_at=job.deadline,
                 )
-                for pk in plant_ids[start : start + size]
+                for pk in batch
             ]
     return requests, tasks
 
@@ -359,9 +359,7 @@ def dispatch_tasks_retry(*, job: DispatchJob, by, states: tuple[str, ...] = (T.F
     accounts = VendorAccount.objects.in_bulk(list(by_account))
     count = 0
     for account_id, account_tasks in by_account.items():
-        size = max(1, adapter_for(accounts[account_id]).max_targets_per_request(kind))
-        for start in range(0, len(account_tasks), size):
-            chunk = account_tasks[start : start + size]
+        for chunk in per_request(adapter_for(accounts[account_id]), kind, account_tasks):
             request = VendorRequest.objects.create(
                 job=job, vendor_account_id=account_id, request_id=new_request_id(), not_before=job.start_at
             )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from dispatch.engine.kick import kick_poll, kick_send
+from dispatch.engine.kick import POLL_LANE, SEND_LANE, kick_poll, kick_send
 from dispatch.engine.poll import poll_lane_run
 from dispatch.engine.send import send_lane_run
 from dispatch.engine.sweep import sweep_run
@@ -18,14 +18,14 @@ from dispatch.engine.sweep import sweep_run
 LANE_LIMITS = {"soft_time_limit": 240, "time_limit": 300}
 
 
-@shared_task(name="dispatch.send_lane", ignore_result=True, acks_late=True, **LANE_LIMITS)
+@shared_task(name=SEND_LANE, ignore_result=True, acks_late=True, **LANE_LIMITS)
 def send_lane(account_id: int) -> None:
     again = send_lane_run(account_id=account_id)
     if again is not None:  # more is due soon: run again then (the sweep would too, a little later)
         kick_send([account_id], countdown=again)
 
 
-@shared_task(name="dispatch.poll_lane", ignore_result=True, acks_late=True, **LANE_LIMITS)
+@shared_task(name=POLL_LANE, ignore_result=True, acks_late=True, **LANE_LIMITS)
 def poll_lane(account_id: int) -> None:
     again = poll_lane_run(account_id=account_id)
     if again is not None:

@@ -23,6 +23,7 @@ from fleets.adapters import adapter_for, call_context
 from fleets.models import Device, Plant, VendorAccount
 from vendors import zones
 from vendors.base import DeviceInfo, PlantInfo
+from vendors.batching import batches
 from vendors.errors import RateLimited, SessionExpired, TransientError, VendorError
 
 log = logging.getLogger(__name__)
@@ -235,8 +236,7 @@ def plant_details_refresh(*, account: VendorAccount, plant_codes: Sequence[str],
     wanted = set(plant_codes)
     infos = [info for info in adapter.list_plants() if info.plant_code in wanted]
     plants_upsert(account=account, infos=infos, method=method, now=timezone.now())
-    for start in range(0, len(plant_codes), DEVICE_BATCH):
-        chunk = list(plant_codes[start : start + DEVICE_BATCH])
+    for chunk in batches(plant_codes, DEVICE_BATCH):
         devices = adapter.list_devices(chunk)
         devices_upsert(account=account, plant_codes=chunk, devices=devices, now=timezone.now())
 
@@ -317,8 +317,7 @@ def _sync(account: VendorAccount) -> SyncOutcome:
         .values_list("plant_code", flat=True)
     )
     device_count = 0
-    for start in range(0, len(codes), DEVICE_BATCH):
-        chunk = codes[start : start + DEVICE_BATCH]
+    for chunk in batches(codes, DEVICE_BATCH):
         device_count += devices_upsert(
             account=account, plant_codes=chunk, devices=adapter.list_devices(chunk), now=timezone.now()
         )

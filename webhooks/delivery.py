@@ -24,6 +24,7 @@ import uuid
 from datetime import timedelta
 
 import httpx
+from celery import current_app
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Max, Q
@@ -37,17 +38,17 @@ from webhooks.targets import TargetRefused, TargetUnresolved, target_check
 
 log = logging.getLogger(__name__)
 D = WebhookDelivery.State
+DELIVER_TASK = "webhooks.deliver"
 KICK_HORIZON_S = 60.0  # a retry due later than this is picked up by the tick, not an ETA message
 USER_AGENT = "vpp-webhooks/1"
 EXCERPT_BYTES = 500
 
 
 def kick_deliver(subscription_ids, *, countdown: float | None = None) -> None:
-    from webhooks.tasks import deliver
-
+    # The task by its name: webhooks.tasks imports this module, an import back would be a circle.
     for pk in sorted(set(subscription_ids)):
         try:
-            deliver.apply_async(args=[pk], countdown=countdown)
+            current_app.signature(DELIVER_TASK, args=[pk]).apply_async(countdown=countdown)
         except Exception:  # the broker is down: the tick finds the due delivery again
             log.warning("could not enqueue webhook delivery for subscription %s", pk, exc_info=True)
 

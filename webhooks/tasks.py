@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from webhooks.delivery import KICK_HORIZON_S, deliver_run, due_subscription_ids, kick_deliver
+from webhooks.delivery import DELIVER_TASK, KICK_HORIZON_S, deliver_run, due_subscription_ids, kick_deliver
 from webhooks.services import webhook_events_prune
 
 
-@shared_task(name="webhooks.deliver", ignore_result=True, acks_late=True, soft_time_limit=120, time_limit=150)
+@shared_task(name=DELIVER_TASK, ignore_result=True, acks_late=True, soft_time_limit=120, time_limit=150)
 def deliver(subscription_id: int) -> None:
     again = deliver_run(subscription_id=subscription_id)
     if again is not None and again <= KICK_HORIZON_S:

@@ -26,6 +26,7 @@ from dispatch.models import DispatchJob, DispatchTask, VendorRequest
 from fleets.adapters import adapter_for
 from fleets.models import VendorAccount
 from vendors.base import CommandKind
+from vendors.batching import per_request
 
 STOPPABLE_KINDS = (CommandKind.CHARGE_DISCHARGE,)
 
@@ -120,9 +121,7 @@ def stops_create(groups: dict[tuple[int, int, int | None], list[int]]) -> dict[i
     last: dict[int, VendorRequest] = {}
     for (job_id, account_id, after_id), pks in groups.items():
         adapter = adapter_for(accounts[account_id])
-        size = max(1, adapter.max_targets_per_request(CommandKind.CHARGE_DISCHARGE))
-        for start in range(0, len(pks), size):
-            chunk = pks[start : start + size]
+        for chunk in per_request(adapter, CommandKind.CHARGE_DISCHARGE, pks):
             stop = VendorRequest.objects.create(
                 job_id=job_id,
                 vendor_account_id=account_id,

@@ -27,6 +27,7 @@ from fleets.adapters import adapter_for
 from fleets.models import Fleet, Organization, VendorAccount
 from vendors import base
 from vendors.base import CommandKind
+from vendors.batching import per_request
 from vpp.errors import DomainError
 
 
@@ -333,13 +334,12 @@ def command_dry_run(
         if not adapter.supports(kind):
             unsupported += [{"plant": pk, "reason": "unsupported"} for pk in pks]
             continue
-        size = max(1, adapter.max_targets_per_request(kind))
         interval_s = getattr(adapter, "charge_interval_s", 0.0) if adapter.parallel_requests == 1 else 0.0
         step = timedelta(seconds=interval_s / max(account.clock_speed, 1e-9))
-        for k, first in enumerate(range(0, len(pks), size)):
+        for k, batch in enumerate(per_request(adapter, kind, pks)):
             requests += 1
             at = (start + k * step).isoformat()
-            eta += [{"plant": pk, "vendor": account.vendor, "eta": at} for pk in pks[first : first + size]]
+            eta += [{"plant": pk, "vendor": account.vendor, "eta": at} for pk in batch]
     eta.sort(key=lambda row: row["plant"])
     return {
         "summary": {

@@ -37,6 +37,8 @@ from zoneinfo import ZoneInfo
 
 from vendors import zones
 from vendors.base import (
+    AccountConfig,
+    CallObserver,
     ChargeDischarge,
     Command,
     CommandKind,
@@ -74,7 +76,7 @@ POWER_NOTE = (
 )
 
 
-class GrowattAdapter(GrowattCalls):
+class GrowattAdapter:
     """One Growatt API token. Thread-safe; every process builds its own (``vendors.registry``)."""
 
     vendor = VendorName.GROWATT
@@ -86,6 +88,23 @@ class GrowattAdapter(GrowattCalls):
     charge_interval_s = 0.0
     charge_power_settable = False
     charge_window_arms_ahead = True  # a window carries its own start time: ChargeDischarge.window_start
+
+    def __init__(
+        self,
+        account: AccountConfig,
+        *,
+        limiter,
+        state_url: str,
+        max_wait_s: float = 5.0,
+        observer: CallObserver | None = None,
+    ) -> None:
+        self.account = account
+        self.calls = GrowattCalls(
+            account, limiter=limiter, state_url=state_url, max_wait_s=max_wait_s, observer=observer
+        )
+
+    def close(self) -> None:
+        self.calls.close()
 
     # --- the protocol --------------------------------------------------------------------------------------
 
@@ -121,7 +140,7 @@ class GrowattAdapter(GrowattCalls):
         return out
 
     def enrol_by_sn(self, items: Sequence[SnEnrolment]) -> list[EnrolmentResult]:
-        return [discovery.enrol_datalogger(self, item) for item in items]
+        return [discovery.enrol_datalogger(self.calls, item) for item in items]
 
     def enrol_by_ac(self, codes: Sequence[str]) -> list[EnrolmentResult]:
         error = (
@@ -131,13 +150,13 @@ class GrowattAdapter(GrowattCalls):
         return [EnrolmentResult(key=code, success=False, error=error) for code in codes]
 
     def list_plants(self) -> list[PlantInfo]:
-        return discovery.list_plants(self)
+        return discovery.list_plants(self.calls)
 
     def list_devices(self, plant_codes: Sequence[str]) -> list[DeviceInfo]:
-        return discovery.list_devices(self, plant_codes)
+        return discovery.list_devices(self.calls, plant_codes)
 
     def realtime_kpis(self, plant_codes: Sequence[str]) -> list[PlantKpi]:
-        return discovery.realtime_kpis(self, plant_codes)
+        return discovery.realtime_kpis(self.calls, plant_codes)
 
     # --- send ----------------------------------------------------------------------------------------------
 
@@ -181,9 +200,11 @@ class GrowattAdapter(GrowattCalls):
         """Settings that are final when accepted (stop, on/off, raw setters), in order."""
         if not steps:
             raise Refusal(f"plant {target.plant_code} has no {what} SN to set (discover its devices first)")
-        fresh = self._state.add(self._key("sent", request_id, target.plant_code), "1", ttl_s=PLAN_TTL_S)
+        fresh = self.calls.state.add(
+            self.calls.key("sent", request_id, target.plant_code), "1", ttl_s=PLAN_TTL_S
+        )
         try:
-            self._run_steps(steps, target, request_id, "send", fresh=fresh)
+            self.calls.run_steps(steps, target, request_id, "send", fresh=fresh)
         except StepRefused as exc:
             return self._refused(target, exc, steps)
         devices = tuple(dict.fromkeys(step.sn for step in steps))
@@ -204,9 +225,9 @@ class GrowattAdapter(GrowattCalls):
         prepare = [Step.from_json(s) for s in plan["prepare"]]
         arm = [Step.from_json(s) for s in plan["arm"]]
         try:
-            self._run_steps(prepare + arm, target, request_id, "send", fresh=fresh)
+            self.calls.run_steps(prepare + arm, target, request_id, "send", fresh=fresh)
         except StepRefused as exc:
-            armed = arm[: max(0, self._steps_done(request_id, target, "send") - len(prepare))]
+            armed = arm[: max(0, self.calls.steps_done(request_id, target, "send") - len(prepare))]
             undo = [cmd.disarm_step(command.action, s.sn) for s in armed]
             result = self._refused(target, exc, prepare + arm, undo=undo, request_id=request_id)
             self._store_result(plan, target, request_id, result)  # a re-send answers the same
@@ -224,8 +245,8 @@ class GrowattAdapter(GrowattCalls):
     ) -> tuple[dict, bool]:
         """The stored plan of this (request, plant), or a new one made now and stored first; True when this
         call made it (then none of its steps can have been sent)."""
-        key = self._key("plan", request_id, target.plant_code)
-        stored = self._state.get(key)
+        key = self.calls.key("plan", request_id, target.plant_code)
+        stored = self.calls.state.get(key)
         if stored:
             return json.loads(stored), False
         zone = _zone(target.timezone)
@@ -270,14 +291,16 @@ class GrowattAdapter(GrowattCalls):
                 "arm": [s.to_json() for s in arm],
                 "summary": summary,
             }
-        if not self._state.add(key, json.dumps(plan), ttl_s=PLAN_TTL_S):
-            stored = self._state.get(key)  # another process stored one first
+        if not self.calls.state.add(key, json.dumps(plan), ttl_s=PLAN_TTL_S):
+            stored = self.calls.state.get(key)  # another process stored one first
             return (json.loads(stored), False) if stored else (plan, False)
         return plan, True
 
     def _store_result(self, plan: dict, target: PlantTarget, request_id: str, result: TargetResult) -> None:
         plan = {**plan, "result": _result_to_json(result)}
-        self._state.set(self._key("plan", request_id, target.plant_code), json.dumps(plan), ttl_s=PLAN_TTL_S)
+        self.calls.state.set(
+            self.calls.key("plan", request_id, target.plant_code), json.dumps(plan), ttl_s=PLAN_TTL_S
+        )
 
     def _refused(
         self,
@@ -294,7 +317,7 @@ class GrowattAdapter(GrowattCalls):
         )
         if undo:
             try:
-                self._run_steps(undo, target, request_id or "", "undo")
+                self.calls.run_steps(undo, target, request_id or "", "undo")
                 message += f"; undone: {', '.join(s.label for s in undo)}"
             except (StepRefused, RateLimited, TransientError) as undo_exc:
                 message += f"; UNDO FAILED, send a stop: {undo_exc}"
@@ -317,7 +340,7 @@ class GrowattAdapter(GrowattCalls):
                 task.remote_id,
                 message=f"unknown remote_id {task.remote_id!r}",
             )
-        ended = self._state.get(self._key("ended", request_id, target.plant_code))
+        ended = self.calls.state.get(self.calls.key("ended", request_id, target.plant_code))
         if ended:  # told once, told again: a re-poll (a crash before the caller stored it) changes nothing
             return _status_from_json(json.loads(ended))
         answers, fetched_at = self._read_storage(target, request_id)
@@ -335,9 +358,9 @@ class GrowattAdapter(GrowattCalls):
         if window.crosses_midnight and window.midnight <= vendor_now < window.end:
             # The second half of a window over midnight (# Growatt 4.3.12: end not before start, 10013).
             steps = cmd.second_segment_steps(command.action, list(target.storage_sns), window)
-            extended = self._steps_done(request_id, target, "midnight") < len(steps)
+            extended = self.calls.steps_done(request_id, target, "midnight") < len(steps)
             try:
-                self._run_steps(steps, target, request_id, "midnight")
+                self.calls.run_steps(steps, target, request_id, "midnight")
             except StepRefused as exc:
                 return self._finish(command, target, request_id, task, window, TaskState.FAILED,
                                     f"second half of the window refused: {exc}", None, None,
@@ -380,7 +403,7 @@ class GrowattAdapter(GrowattCalls):
         window is a daily schedule, # Growatt 4.3.12). RateLimited propagates: poll again later."""
         undo = [cmd.disarm_step(command.action, sn) for sn in target.storage_sns]
         try:
-            self._run_steps(undo, target, request_id, "disarm")
+            self.calls.run_steps(undo, target, request_id, "disarm")
             message += f"; window disarmed ({', '.join(s.label for s in undo)})"
         except StepRefused as exc:
             message += f"; DISARM REFUSED, send a stop: {exc}"
@@ -389,8 +412,8 @@ class GrowattAdapter(GrowattCalls):
             exec_start=window.start.astimezone(UTC), exec_end=min(vendor_now, window.end).astimezone(UTC),
             vendor_code=code, message=message,
         )  # fmt: skip
-        self._state.set(
-            self._key("ended", request_id, target.plant_code), _status_to_json(status), ttl_s=PLAN_TTL_S
+        self.calls.state.set(
+            self.calls.key("ended", request_id, target.plant_code), _status_to_json(status), ttl_s=PLAN_TTL_S
         )
         return status
 
@@ -413,7 +436,7 @@ class GrowattAdapter(GrowattCalls):
         answers = []
         oldest = time.time()
         for sn in target.storage_sns:
-            answer, fetched_at = self.read(
+            answer, fetched_at = self.calls.read(
                 "POST",
                 STORAGE_LAST_DATA,
                 {"storage_sn": sn},

@@ -34,18 +34,19 @@ import hashlib
 import json
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from vendors import health
-from vendors.base import AccountConfig, CallObserver, CallRecord, PlantTarget
+from vendors.base import AccountConfig, CallObserver, PlantTarget
 from vendors.errors import AuthFailed, RateLimited, TransientError, VendorRejected
+from vendors.http import ExchangeHook, recorder
 from vendors.ratelimit import GROWATT_LIMITS, RateLimitTimeout, effective_limits, rate_key
 from vendors.sessions import DEFAULT_PREFIX
-from vendors.state import LockTimeout, state_store_from_url
+from vendors.state import LockTimeout, StateStore, state_store_from_url
 
 from . import commands as cmd
-from .client import Answer, Attempt, BadAnswer, GrowattClient, Method
+from .client import Answer, BadAnswer, GrowattClient, Method
 from .commands import Step
 from .spec import SPEC
 
@@ -169,7 +170,7 @@ class GrowattCalls:
 
     # --- steps: one setting each, exactly once ------------------------------------------------------------
 
-    def _run_steps(
+    def run_steps(
         self, steps: list[Step], target: PlantTarget, request_id: str, phase: str, *, fresh: bool = False
     ) -> None:
         """Each step in order, exactly once; returns when all are in place, StepRefused at a refusal.
@@ -192,7 +193,7 @@ class GrowattCalls:
         raw = self._state.get(key)
         return json.loads(raw) if raw else {"done": 0, "sent_at": None}
 
-    def _steps_done(self, request_id: str, target: PlantTarget, phase: str) -> int:
+    def steps_done(self, request_id: str, target: PlantTarget, phase: str) -> int:
         return self._progress(self._key("progress", request_id, target.plant_code, phase))["done"]
 
     def _run_step(
@@ -478,35 +479,20 @@ class GrowattCalls:
         self._refusal = refusal if refusal is not None and refusal.startswith("credentials refused") else None
         return self._refusal
 
-    def _recorder(self, request_id: str | None, targets: tuple[str, ...]) -> Callable[[Attempt], None]:
-        observer = self._observer
-        account_key = self.account.key
-
-        def record(attempt: Attempt) -> None:
-            if observer is None:
-                return
-            try:
-                observer(
-                    CallRecord(
-                        account_key=account_key,
-                        endpoint=attempt.endpoint,
-                        request_id=request_id,
-                        targets=targets,
-                        params=dict(attempt.params),  # the token travels in a header, never here
-                        http_status=attempt.http_status,
-                        vendor_code=None if attempt.error_code is None else str(attempt.error_code),
-                        duration_ms=attempt.duration_ms,
-                        error=attempt.error,
-                        response_excerpt=attempt.excerpt,
-                    )
-                )
-            except Exception:  # the audit trail must never break the call it records
-                log.exception("call observer failed for %s", attempt.endpoint)
-
-        return record
+    def _recorder(self, request_id: str | None, targets: tuple[str, ...]) -> ExchangeHook | None:
+        # The token travels in a header, never in the recorded parameters.
+        return recorder(self._observer, account_key=self.account.key, request_id=request_id, targets=targets)
 
     def _key(self, *parts: str) -> str:
         return ":".join((self._prefix, *parts))
+
+    # for ``adapter``: a command's plan and progress, in the shared state under this account
+    @property
+    def state(self) -> StateStore:
+        return self._state
+
+    def key(self, *parts: str) -> str:
+        return self._key(*parts)
 
     # for ``discovery``: the shared state, keyed under this account
     def remember(self, name: str, value: Any, ttl_s: float) -> None:

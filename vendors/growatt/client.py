@@ -15,27 +15,17 @@ effect: ``Answer.attempts`` tells the adapter so, because Growatt then refuses t
 from __future__ import annotations
 
 import json
-import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
 import httpx
-from tenacity import (
-    Retrying,
-    retry_if_exception_type,
-    stop_after_attempt,
-    stop_before_delay,
-    wait_exponential,
-    wait_random,
-)
 
-from vendors import egress
-from vendors.errors import AuthFailed, DestinationRefused, TransientError, VendorRejected
+from vendors.errors import AuthFailed, TransientError, VendorRejected
+from vendors.http import Exchange, ExchangeHook, Note, VendorHttp
 
 OK = 0
 PERMISSION_DENIED = 10011  # Growatt 5: "Permission denied (Universal)"
-EXCERPT_CHARS = 2000
 
 Method = Literal["GET", "POST"]
 
@@ -75,24 +65,11 @@ class Answer:
         return self.error_code == OK
 
 
-@dataclass(frozen=True)
-class Attempt:
-    """One HTTP exchange, for the audit trail. Holds the request parameters, never the token."""
-
-    endpoint: str
-    method: str
-    params: Mapping[str, str]
-    http_status: int | None
-    error_code: int | None
-    duration_ms: float
-    error: str = ""
-    excerpt: str = ""
+Attempt = Exchange  # one HTTP exchange, for the audit trail: the request parameters, never the token
+AttemptHook = ExchangeHook
 
 
-AttemptHook = Callable[[Attempt], None]
-
-
-class GrowattClient:
+class GrowattClient(VendorHttp):
     """A thread-safe HTTP client for one Growatt token (httpx pools connections across threads)."""
 
     def __init__(
@@ -107,24 +84,19 @@ class GrowattClient:
         retry_budget_s: float | None = None,
         allow_private_network: bool = False,
     ) -> None:
-        # Explicit connect/read/write/pool timeouts (STYLE 15); connecting should never take long.
-        timeout = httpx.Timeout(timeout_s, connect=min(5.0, timeout_s))
-        self._http = httpx.Client(
-            base_url=base_url.rstrip("/"),
-            headers={"token": token, "Accept": "application/json"},
-            timeout=timeout,
-            # Plain http and non-public addresses only when allowed (simulators; vendors.egress).
-            transport=egress.transport(
-                allow_private=allow_private_network,
-                limits=httpx.Limits(max_connections=64, max_keepalive_connections=32),
-            ),
-            trust_env=False,  # no proxy: the address connected to must be the one egress checked
+        super().__init__(
+            base_url,
+            timeout_s=timeout_s,
+            connect_timeout_s=min(5.0, timeout_s),  # connecting should never take long
+            max_attempts=max_attempts,
+            backoff_initial_s=backoff_initial_s,
+            backoff_max_s=backoff_max_s,
+            # Bounded in time too: total backoff stays far below a Celery task's time limit.
+            retry_budget_s=retry_budget_s if retry_budget_s is not None else 4 * timeout_s + 10.0,
+            allow_private_network=allow_private_network,
+            headers={"token": token, "Accept": "application/json"},  # Growatt 3.1: the token header
+            limits=httpx.Limits(max_connections=64, max_keepalive_connections=32),
         )
-        self.max_attempts = max_attempts
-        self.backoff_initial_s = backoff_initial_s
-        self.backoff_max_s = backoff_max_s
-        # Bounded in time too: total backoff stays far below a Celery task's time limit.
-        self.retry_budget_s = retry_budget_s if retry_budget_s is not None else 4 * timeout_s + 10.0
 
     def call(
         self,
@@ -142,83 +114,47 @@ class GrowattClient:
         and VendorRejected on an HTTP 4xx; any other error_code is returned.
         """
         body = {k: str(v) for k, v in (params or {}).items()}
-        budget = self.retry_budget_s if budget_s is None else min(budget_s, self.retry_budget_s)
-        initial = min(self.backoff_initial_s, budget / 10)
-        wait = wait_exponential(multiplier=initial, max=min(self.backoff_max_s, budget / 3)) + wait_random(
-            0, initial
-        )
-        retrying = Retrying(
-            stop=stop_after_attempt(self.max_attempts) | stop_before_delay(budget),
-            wait=wait,
-            retry=retry_if_exception_type(TransientError),
-            reraise=True,
-        )
+        # Growatt 3.1: utf-8 urlencoded, in the query string of a GET, as the form body of a POST.
+        request = {"params": body} if method == "GET" else {"data": body}
+
+        def once(number: int) -> Answer:
+            def read(response: httpx.Response, note: Note) -> Answer:
+                return _read(endpoint, number, response, note)
+
+            return self.exchange(
+                method,
+                f"/v1/{endpoint}",
+                endpoint=endpoint,
+                label=f"Growatt {endpoint}",
+                number=number,
+                record_params=body,
+                read=read,
+                on_exchange=on_attempt,
+                **request,
+            )
+
         try:
-            for attempt in retrying:
-                with attempt:
-                    number = attempt.retry_state.attempt_number
-                    return self._once(method, endpoint, body, number, on_attempt)
+            return self.with_retries(once, budget_s=budget_s)
         except _NotEnvelope as exc:
             raise BadAnswer(endpoint, "not the {data, error_code, error_msg} envelope", exc.text) from exc
-        raise AssertionError("unreachable: tenacity re-raises the last error")  # pragma: no cover
 
-    def _once(
-        self, method: Method, endpoint: str, body: dict[str, str], number: int, on_attempt: AttemptHook | None
-    ) -> Answer:
-        path = f"/v1/{endpoint}"
-        started = time.perf_counter()
-        status: int | None = None
-        code: int | None = None
-        error = ""
-        text = ""
-        try:
-            if method == "GET":
-                response = self._http.get(path, params=body)
-            else:
-                response = self._http.post(path, data=body)
-            status = response.status_code
-            text = response.text
-            if status >= 500:
-                error = f"HTTP {status}"
-                raise TransientError(f"Growatt {endpoint}: HTTP {status}")
-            if status >= 400:
-                error = f"HTTP {status}"
-                raise VendorRejected(f"http-{status}", text[:200])
-            envelope = _envelope(text)
-            if envelope is None:
-                error = "the answer is not the {data, error_code, error_msg} envelope"
-                raise _NotEnvelope(endpoint, text)
-            code = envelope[1]
-            if code == PERMISSION_DENIED:
-                error = "permission denied (token)"
-                raise AuthFailed(f"Growatt {endpoint}: 10011 {envelope[2]}")
-            return Answer(endpoint, envelope[0], code, envelope[2], status, number)
-        except DestinationRefused as exc:  # the base URL leads inside: final, recorded, never retried
-            error = str(exc)
-            raise
-        except httpx.TimeoutException as exc:
-            error = f"timeout: {type(exc).__name__}"
-            raise TransientError(f"Growatt {endpoint}: {error}") from exc
-        except httpx.TransportError as exc:
-            error = f"connection: {type(exc).__name__}: {exc}"
-            raise TransientError(f"Growatt {endpoint}: {error}") from exc
-        finally:
-            if on_attempt is not None:
-                on_attempt(
-                    Attempt(
-                        endpoint=endpoint,
-                        method=method,
-                        params=body,
-                        http_status=status,
-                        error_code=code,
-                        duration_ms=(time.perf_counter() - started) * 1000,
-                        error=error,
-                        excerpt=text[:EXCERPT_CHARS],
-                    )
-                )
 
-    def close(self) -> None:
-        self._http.close()
+def _read(endpoint: str, number: int, response: httpx.Response, note: Note) -> Answer:
+    status, text = response.status_code, response.text
+    if status >= 400:
+        note.error = f"HTTP {status}"
+        raise VendorRejected(f"http-{status}", text[:200])
+    envelope = _envelope(text)
+    if envelope is None:
+        # An HTML page, an empty or truncated body: retried like a transient fault (see BadAnswer).
+        note.error = "the answer is not the {data, error_code, error_msg} envelope"
+        raise _NotEnvelope(endpoint, text)
+    data, code, message = envelope
+    note.vendor_code = str(code)
+    if code == PERMISSION_DENIED:
+        note.error = "permission denied (token)"
+        raise AuthFailed(f"Growatt {endpoint}: 10011 {message}")
+    return Answer(endpoint, data, code, message, status, number)
 
 
 def _envelope(text: str) -> tuple[Any, int, str] | None:

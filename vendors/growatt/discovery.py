@@ -1,4 +1,4 @@
-"""Growatt plants, devices, realtime KPIs and enrolment, on top of the adapter's call path.
+"""Growatt plants, devices, realtime KPIs and enrolment, on the account's call path (``calls``).
 
 - Plants: ``plant/list`` (4.2.1, 100 a page) and ``plant/details`` (4.2.4) for each plant's timezone.
 - Devices: ``device/list`` (4.3.4: type 1 inverter, 2 storage, 3 other), ``device/datalogger/list``
@@ -35,7 +35,7 @@ from .progress import parse_local_time
 from .timezones import coordinate, resolve_timezone
 
 if TYPE_CHECKING:
-    from .adapter import GrowattAdapter
+    from .calls import GrowattCalls
 
 PAGE = "100"  # perpage maximum (4.2.1, 4.3.1, 4.3.4)
 DEVICES_TTL_S = 3600.0
@@ -64,11 +64,11 @@ def _rows(data: Any, *names: str) -> tuple[list[dict], int]:
     return [r for r in rows if isinstance(r, dict)], int(count) if str(count).isdigit() else len(rows)
 
 
-def _pages(adapter: GrowattAdapter, method: str, endpoint: str, params: dict, *names: str) -> list[dict]:
+def _pages(calls: GrowattCalls, method: str, endpoint: str, params: dict, *names: str) -> list[dict]:
     rows: list[dict] = []
     page = 1
     while True:
-        answer, _ = adapter.read(method, endpoint, {**params, "page": str(page), "perpage": PAGE})  # type: ignore[arg-type]
+        answer, _ = calls.read(method, endpoint, {**params, "page": str(page), "perpage": PAGE})  # type: ignore[arg-type]
         found, count = _rows(_data(answer, endpoint), *names)
         rows.extend(found)
         if not found or len(rows) >= count:
@@ -102,30 +102,30 @@ def _float(value: Any) -> float | None:
 # --- plants and devices -----------------------------------------------------------------------------------
 
 
-def plant_details(adapter: GrowattAdapter, plant_id: str) -> dict | None:
+def plant_details(calls: GrowattCalls, plant_id: str) -> dict | None:
     # A read like any other: the live cloud refuses its repeat within 5 minutes too (FIELD_NOTES).
-    answer, _ = adapter.read("GET", "plant/details", {"plant_id": plant_id}, targets=(plant_id,))
+    answer, _ = calls.read("GET", "plant/details", {"plant_id": plant_id}, targets=(plant_id,))
     if not answer.ok or not isinstance(answer.data, dict):
         return None
     data = answer.data
     zone = timezone_name(data.get("timezone"), data.get("latitude"), data.get("longitude"))
-    adapter.remember(f"timezone:{plant_id}", zone, TIMEZONE_TTL_S)
+    calls.remember(f"timezone:{plant_id}", zone, TIMEZONE_TTL_S)
     return data
 
 
-def list_plants(adapter: GrowattAdapter) -> list[PlantInfo]:
+def list_plants(calls: GrowattCalls) -> list[PlantInfo]:
     out = []
-    for row in _pages(adapter, "GET", "plant/list", {}, "plants"):
+    for row in _pages(calls, "GET", "plant/list", {}, "plants"):
         plant_id = str(row.get("plant_id", ""))
         if not plant_id:
             continue
-        out.append(_plant_info(plant_id, row, plant_details(adapter, plant_id) or {}))
+        out.append(_plant_info(plant_id, row, plant_details(calls, plant_id) or {}))
     # The list may be minutes old (the 5-minute repeat rule and the daily budget, FIELD_NOTES 11, 13): plants
     # we created since are added from their details, a request of their own.
     listed = {info.plant_code for info in out}
-    for plant_id in adapter.recall("created-plants") or []:
+    for plant_id in calls.recall("created-plants") or []:
         if plant_id not in listed:
-            details = plant_details(adapter, plant_id)
+            details = plant_details(calls, plant_id)
             if details is not None:
                 out.append(_plant_info(plant_id, {}, details))
     return out
@@ -146,15 +146,15 @@ def _plant_info(plant_id: str, row: dict, details: dict) -> PlantInfo:
     )
 
 
-def _note_created(adapter: GrowattAdapter, plant_id: str) -> None:
+def _note_created(calls: GrowattCalls, plant_id: str) -> None:
     """Remember a plant we created, for ``list_plants`` until the vendor's list shows it."""
-    with adapter._state.lock(adapter._key("memo", "created-plants"), ttl_s=10.0, wait_s=10.0):
-        ids = [i for i in adapter.recall("created-plants") or [] if i != plant_id]
-        adapter.remember("created-plants", [*ids, plant_id][-1000:], TIMEZONE_TTL_S)
+    with calls._state.lock(calls._key("memo", "created-plants"), ttl_s=10.0, wait_s=10.0):
+        ids = [i for i in calls.recall("created-plants") or [] if i != plant_id]
+        calls.remember("created-plants", [*ids, plant_id][-1000:], TIMEZONE_TTL_S)
 
 
-def _device_rows(adapter: GrowattAdapter, plant_id: str) -> list[dict]:
-    rows = _pages(adapter, "GET", "device/list", {"plant_id": plant_id}, "devices")
+def _device_rows(calls: GrowattCalls, plant_id: str) -> list[dict]:
+    rows = _pages(calls, "GET", "device/list", {"plant_id": plant_id}, "devices")
     memo = {
         "inverters": [str(r["device_sn"]) for r in rows if r.get("type") in (1, "1") and r.get("device_sn")],
         "storage": [str(r["device_sn"]) for r in rows if r.get("type") in (2, "2") and r.get("device_sn")],
@@ -164,20 +164,20 @@ def _device_rows(adapter: GrowattAdapter, plant_id: str) -> list[dict]:
             if r.get("device_sn") and (family := fam.family_of_type(r.get("type"))) and family.vpp
         ],
     }
-    adapter.remember(f"devices:{plant_id}", memo, DEVICES_TTL_S)
+    calls.remember(f"devices:{plant_id}", memo, DEVICES_TTL_S)
     return rows
 
 
-def list_devices(adapter: GrowattAdapter, plant_codes: Sequence[str]) -> list[DeviceInfo]:
+def list_devices(calls: GrowattCalls, plant_codes: Sequence[str]) -> list[DeviceInfo]:
     out: list[DeviceInfo] = []
     for plant_id in plant_codes:
-        for row in _device_rows(adapter, plant_id):
+        for row in _device_rows(calls, plant_id):
             sn = str(row.get("device_sn") or "")
             kind = DEVICE_TYPES.get(_int(row.get("type"), 3), "other")
             rated = None
             family = fam.family_of_type(row.get("type"))
             if kind == "inverter" and sn and family is None:
-                info, _ = adapter.read(
+                info, _ = calls.read(
                     "GET", "device/inverter/inv_data_info", {"device_sn": sn}, targets=(plant_id, sn)
                 )
                 rated = (
@@ -187,7 +187,7 @@ def list_devices(adapter: GrowattAdapter, plant_codes: Sequence[str]) -> list[De
             if family is not None and family.vpp and sn:
                 # Learned here, once, and stored with the device (Device.extra): a command reads it from
                 # PlantTarget.device_families and never asks the cloud first (FIELD_NOTES H1).
-                extra.update(_hybrid_extra(adapter, plant_id, sn, family, str(row.get("model") or "")))
+                extra.update(_hybrid_extra(calls, plant_id, sn, family, str(row.get("model") or "")))
                 rated = extra.get("rated_power_w")
             out.append(
                 DeviceInfo(
@@ -195,14 +195,14 @@ def list_devices(adapter: GrowattAdapter, plant_codes: Sequence[str]) -> list[De
                     model=str(row.get("model") or ""), rated_power_w=rated, extra=extra,
                 )
             )  # fmt: skip
-        for row in _pages(adapter, "GET", "device/datalogger/list", {"plant_id": plant_id}, "dataloggers"):
+        for row in _pages(calls, "GET", "device/datalogger/list", {"plant_id": plant_id}, "dataloggers"):
             sn = str(row.get("sn") or "")
             extra = {k: row.get(k) for k in ("manufacturer", "type", "last_update_time")}
             out.append(DeviceInfo(plant_code=plant_id, dn=sn, device_type="logger", sn=sn, extra=extra))
     return out
 
 
-def _hybrid_extra(adapter: GrowattAdapter, plant_id: str, sn: str, family: fam.Family, model: str) -> dict:
+def _hybrid_extra(calls: GrowattCalls, plant_id: str, sn: str, family: fam.Family, model: str) -> dict:
     """The family, the rated power and the battery size of a hybrid, from its device row and one read of its
     latest record (``*_last_data``: bmsGaugeFCC x vbat, ``families.battery_kwh``)."""
     out: dict[str, Any] = {"family": family.name, "type": family.device_type}
@@ -211,7 +211,7 @@ def _hybrid_extra(adapter: GrowattAdapter, plant_id: str, sn: str, family: fam.F
     digits = int("".join(c for c in words[0] if c.isdigit()) or 0) if words else 0
     if digits >= 500:
         out["rated_power_w"] = float(digits)
-    answer, _ = adapter.read("POST", family.last_data, {family.sn_param: sn}, targets=(plant_id, sn))
+    answer, _ = calls.read("POST", family.last_data, {family.sn_param: sn}, targets=(plant_id, sn))
     if answer.ok and isinstance(answer.data, dict):
         kwh = fam.battery_kwh(answer.data)
         if kwh is not None:
@@ -224,17 +224,17 @@ def _hybrid_extra(adapter: GrowattAdapter, plant_id: str, sn: str, family: fam.F
 # --- realtime KPIs ----------------------------------------------------------------------------------------
 
 
-def realtime_kpis(adapter: GrowattAdapter, plant_codes: Sequence[str]) -> list[PlantKpi]:
+def realtime_kpis(calls: GrowattCalls, plant_codes: Sequence[str]) -> list[PlantKpi]:
     out = []
     for plant_id in plant_codes:
-        devices = adapter.recall(f"devices:{plant_id}")
+        devices = calls.recall(f"devices:{plant_id}")
         if devices is None:
-            _device_rows(adapter, plant_id)
-            devices = adapter.recall(f"devices:{plant_id}") or {"inverters": [], "storage": []}
-        zone_name = adapter.recall(f"timezone:{plant_id}")
+            _device_rows(calls, plant_id)
+            devices = calls.recall(f"devices:{plant_id}") or {"inverters": [], "storage": []}
+        zone_name = calls.recall(f"timezone:{plant_id}")
         if zone_name is None:
-            plant_details(adapter, plant_id)  # learns the zone
-            zone_name = adapter.recall(f"timezone:{plant_id}")
+            plant_details(calls, plant_id)  # learns the zone
+            zone_name = calls.recall(f"timezone:{plant_id}")
         try:
             zone = zones.load(zone_name or "UTC")
         except ValueError:
@@ -242,19 +242,19 @@ def realtime_kpis(adapter: GrowattAdapter, plant_codes: Sequence[str]) -> list[P
         asked_at = datetime.now(UTC)  # each SN's read is booked from here on: the next is due a window later
         storage = []
         for sn in devices["storage"]:
-            answer, _ = adapter.read(
+            answer, _ = calls.read(
                 "POST", "device/storage/storage_last_data", {"storage_sn": sn}, targets=(plant_id, sn)
             )
             if answer.ok and isinstance(answer.data, dict):
                 storage.append(answer.data)
         for sn, name in devices.get("hybrids", []):
             family = fam.FAMILIES[name]
-            answer, _ = adapter.read("POST", family.last_data, {family.sn_param: sn}, targets=(plant_id, sn))
+            answer, _ = calls.read("POST", family.last_data, {family.sn_param: sn}, targets=(plant_id, sn))
             if answer.ok and isinstance(answer.data, dict):
                 storage.append(fam.as_storage_record(family, answer.data))
         inverters = []
         for sn in devices["inverters"]:
-            answer, _ = adapter.read(
+            answer, _ = calls.read(
                 "GET", "device/inverter/last_new_data", {"device_sn": sn}, targets=(plant_id, sn)
             )
             if answer.ok and isinstance(answer.data, dict):
@@ -291,7 +291,7 @@ def _kpi(plant_id: str, zone: ZoneInfo, storage: list[dict], inverters: list[dic
 # --- enrolment --------------------------------------------------------------------------------------------
 
 
-def enrol_datalogger(adapter: GrowattAdapter, item: SnEnrolment) -> EnrolmentResult:
+def enrol_datalogger(calls: GrowattCalls, item: SnEnrolment) -> EnrolmentResult:
     sn = item.sn.strip()
 
     def failed(error: str) -> EnrolmentResult:
@@ -301,7 +301,7 @@ def enrol_datalogger(adapter: GrowattAdapter, item: SnEnrolment) -> EnrolmentRes
         return failed(
             "check_code is required: Growatt validates the datalogger SN with its check code (4.3.10)"
         )
-    answer, _ = adapter.read(
+    answer, _ = calls.read(
         "POST", "device/datalogger/validate", {"datalogSn": sn, "valiCode": item.check_code}, targets=(sn,)
     )
     data = answer.data if isinstance(answer.data, dict) else {}
@@ -309,7 +309,7 @@ def enrol_datalogger(adapter: GrowattAdapter, item: SnEnrolment) -> EnrolmentRes
     # exists" (read as: with 10003, or with 0 on a cloud that answers that way).
     if answer.error_code == 10003 or (answer.ok and data.get("plant_id")):
         plant_id = str(data.get("plant_id") or "")
-        details = plant_details(adapter, plant_id) if plant_id else None
+        details = plant_details(calls, plant_id) if plant_id else None
         if details is not None:  # one of this account's plants: re-enrolling is harmless
             return EnrolmentResult(
                 key=item.sn, success=True, plant_code=plant_id, plant_name=details.get("name")
@@ -317,83 +317,83 @@ def enrol_datalogger(adapter: GrowattAdapter, item: SnEnrolment) -> EnrolmentRes
         return failed(f"10003 {answer.error_msg}: the datalogger belongs to a plant of another account")
     if not answer.ok:
         return failed(f"{answer.error_code} {answer.error_msg} (device/datalogger/validate)")
-    user_id = _user_id(adapter)
+    user_id = _user_id(calls)
     if user_id is None:
         return failed(
             "cannot tell the end user (c_user_id) to add the datalogger for: set the account username"
         )
-    plant = _plant_for(adapter, item, sn, user_id)
+    plant = _plant_for(calls, item, sn, user_id)
     if isinstance(plant, str):
         return failed(plant)
     plant_id, plant_name = plant
     body = {"plant_id": plant_id, "sn": sn, "c_user_id": user_id}
-    added = adapter.call("POST", "device/datalogger/add", body, targets=(plant_id, sn))
+    added = calls.call("POST", "device/datalogger/add", body, targets=(plant_id, sn))
     if added.ok or (added.error_code == 10003 and added.attempts > 1):  # our own lost first attempt
-        adapter.remember(f"devices:{plant_id}", None, 1.0)  # forget the plant's device list
+        calls.remember(f"devices:{plant_id}", None, 1.0)  # forget the plant's device list
         return EnrolmentResult(key=item.sn, success=True, plant_code=plant_id, plant_name=plant_name)
     return failed(f"{added.error_code} {added.error_msg} (device/datalogger/add)")
 
 
-def _user_id(adapter: GrowattAdapter) -> str | None:
-    username = adapter.account.username.strip()
+def _user_id(calls: GrowattCalls) -> str | None:
+    username = calls.account.username.strip()
     if username.isdigit():
         return username
-    remembered = adapter.recall("c_user_id")
+    remembered = calls.recall("c_user_id")
     if remembered:
         return str(remembered)
     rows: list[dict] = []
     if username:
-        answer = adapter.call("POST", "plant/user_plant_list", {"user_name": username, "perpage": PAGE})
+        answer = calls.call("POST", "plant/user_plant_list", {"user_name": username, "perpage": PAGE})
         rows, _ = _rows(answer.data, "plants") if answer.ok else ([], 0)
     if not rows:
-        answer, _ = adapter.read("GET", "plant/list", {"page": "1", "perpage": PAGE})
+        answer, _ = calls.read("GET", "plant/list", {"page": "1", "perpage": PAGE})
         rows, _ = _rows(answer.data, "plants") if answer.ok else ([], 0)
     user_id = next((str(r["user_id"]) for r in rows if r.get("user_id") not in (None, "")), None)
     if user_id:
-        adapter.remember("c_user_id", user_id, TIMEZONE_TTL_S)
+        calls.remember("c_user_id", user_id, TIMEZONE_TTL_S)
     return user_id
 
 
-def _find_plant(adapter: GrowattAdapter, name: str, *, search: bool = False) -> tuple[str, str] | None:
+def _find_plant(calls: GrowattCalls, name: str, *, search: bool = False) -> tuple[str, str] | None:
     """A plant of the account by id or exact name. Plant lists cost one of about ten calls a day
     (FIELD_NOTES "plant list budget"), so names come from the plants we created ourselves, then from the
     account's whole list (cached by ``read``: one list serves a day of enrolments); ``search`` asks the
     cloud by name (after plant/add said the name exists)."""
     if name.isdigit():
-        details = plant_details(adapter, name)
+        details = plant_details(calls, name)
         if details is not None:
             return name, str(details.get("name") or "")
-    made = adapter.recall(f"plant-named:{name}")
+    made = calls.recall(f"plant-named:{name}")
     if made:
         return str(made), name
     if search:
         params = {"search_type": "name", "search_keyword": name, "page": "1", "perpage": PAGE}
-        answer, _ = adapter.read("GET", "plant/list", params)
+        answer, _ = calls.read("GET", "plant/list", params)
         rows, _ = _rows(answer.data, "plants") if answer.ok else ([], 0)
     else:
-        rows = _pages(adapter, "GET", "plant/list", {}, "plants")
+        rows = _pages(calls, "GET", "plant/list", {}, "plants")
     exact = [r for r in rows if str(r.get("name")) == name]
     return (str(exact[0]["plant_id"]), name) if exact else None
 
 
-def _plant_for(adapter: GrowattAdapter, item: SnEnrolment, sn: str, user_id: str) -> tuple[str, str] | str:
+def _plant_for(calls: GrowattCalls, item: SnEnrolment, sn: str, user_id: str) -> tuple[str, str] | str:
     """The plant to add the datalogger to, found or created; or an error text."""
     name = (item.plant_name or "").strip() or f"Growatt {sn}"
-    found = _find_plant(adapter, name)
+    found = _find_plant(calls, name)
     if found is not None:
         return found
     body = {"c_user_id": user_id, "name": name, "peak_power": "0"}
     if item.timezone:
         body["timezone_id"] = item.timezone
-    created = adapter.call("POST", "plant/add", body, targets=(sn,))
+    created = calls.call("POST", "plant/add", body, targets=(sn,))
     if created.ok and isinstance(created.data, dict) and created.data.get("plant_id") is not None:
         plant_id = str(created.data["plant_id"])
-        adapter.remember(f"plant-named:{name}", plant_id, TIMEZONE_TTL_S)  # our list may be a day old
-        _note_created(adapter, plant_id)
-        plant_details(adapter, plant_id)  # learn its timezone
+        calls.remember(f"plant-named:{name}", plant_id, TIMEZONE_TTL_S)  # our list may be a day old
+        _note_created(calls, plant_id)
+        plant_details(calls, plant_id)  # learn its timezone
         return plant_id, name
     if created.error_code == 10006:  # 4.2.8: the name exists (our own retried plant/add)
-        found = _find_plant(adapter, name, search=True)
+        found = _find_plant(calls, name, search=True)
         if found is not None:
             return found
     return f"{created.error_code} {created.error_msg} (plant/add)"

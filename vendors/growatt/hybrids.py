@@ -26,18 +26,43 @@ from __future__ import annotations
 import json
 import math
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import Protocol
 
-from vendors.base import ChargeDischarge, Outcome, PlantTarget, SentTask, TargetResult, TaskState, TaskStatus
+from vendors.base import (
+    AccountConfig,
+    ChargeDischarge,
+    Outcome,
+    PlantTarget,
+    SentTask,
+    TargetResult,
+    TaskState,
+    TaskStatus,
+)
 from vendors.errors import RateLimited, TransientError
 
 from . import commands as cmd
 from . import families as fam
-from .calls import PLAN_TTL_S, StepRefused
+from .calls import PLAN_TTL_S, GrowattCalls, StepRefused
 from .commands import Refusal, Step
 
-if TYPE_CHECKING:
-    from .adapter import GrowattAdapter
+
+class Adapter(Protocol):
+    """What these functions use of ``Adapter``, named here: importing the adapter, which imports
+    this module, would close an import circle (tests/guard/test_imports.py)."""
+
+    account: AccountConfig
+    calls: GrowattCalls
+
+    def _refused(
+        self,
+        target: PlantTarget,
+        exc: StepRefused,
+        steps: list[Step],
+        *,
+        undo: list[Step] | None = None,
+        request_id: str | None = None,
+    ) -> TargetResult: ...
+
 
 CONFIRM_AFTER_S = 900.0  # device seconds: past the 5-minute read cache twice over
 REMOTE_PREFIX = "vpp"
@@ -89,8 +114,8 @@ def _percentage(command: ChargeDischarge, rated_w: float | None) -> tuple[int, s
     return max(1, min(100, share)), ""
 
 
-def _soc(adapter: GrowattAdapter, target: PlantTarget, sn: str, request_id: str | None) -> float | None:
-    answer, _ = adapter.read(
+def _soc(adapter: Adapter, target: PlantTarget, sn: str, request_id: str | None) -> float | None:
+    answer, _ = adapter.calls.read(
         "POST", fam.VPP_SOC, {"vppSn": sn}, request_id=request_id, targets=(target.plant_code, sn)
     )
     if not answer.ok:
@@ -102,8 +127,8 @@ def _soc(adapter: GrowattAdapter, target: PlantTarget, sn: str, request_id: str 
         return None
 
 
-def _last(adapter: GrowattAdapter, target: PlantTarget, sn: str, family: fam.Family, request_id: str | None):
-    answer, _ = adapter.read(
+def _last(adapter: Adapter, target: PlantTarget, sn: str, family: fam.Family, request_id: str | None):
+    answer, _ = adapter.calls.read(
         "POST",
         family.last_data,
         {family.sn_param: sn},
@@ -125,9 +150,7 @@ def _power(record: dict, name: str) -> float:
 # --- send ------------------------------------------------------------------------------------------------
 
 
-def charge(
-    adapter: GrowattAdapter, command: ChargeDischarge, target: PlantTarget, request_id: str
-) -> TargetResult:
+def charge(adapter: Adapter, command: ChargeDischarge, target: PlantTarget, request_id: str) -> TargetResult:
     devices = hybrids_of(target)
     minutes = cmd.window_minutes(command)
     if command.window_start is not None and (command.window_start - datetime.now(UTC)).total_seconds() > 60:
@@ -138,8 +161,8 @@ def charge(
         )
     socs = {sn: _target_soc(command, family) for sn, family, _ in devices}
     soc = next(iter(socs.values()), None)
-    key = adapter._key("plan", request_id, target.plant_code)
-    stored = adapter._state.get(key)
+    key = adapter.calls.key("plan", request_id, target.plant_code)
+    stored = adapter.calls.state.get(key)
     fresh = False
     if stored:
         plan = json.loads(stored)
@@ -176,9 +199,9 @@ def charge(
                 "arm": [s.to_json() for s in steps],
                 "summary": "; ".join([summary, *dict.fromkeys(notes)]),
             }  # fmt: skip
-        fresh = adapter._state.add(key, json.dumps(plan), ttl_s=PLAN_TTL_S)
+        fresh = adapter.calls.state.add(key, json.dumps(plan), ttl_s=PLAN_TTL_S)
         if not fresh:
-            plan = json.loads(adapter._state.get(key) or json.dumps(plan))
+            plan = json.loads(adapter.calls.state.get(key) or json.dumps(plan))
     if plan.get("result"):
         r = plan["result"]
         return TargetResult(
@@ -190,9 +213,9 @@ def charge(
         )
     steps = [Step.from_json(s) for s in plan["arm"]]
     try:
-        adapter._run_steps(steps, target, request_id, "send", fresh=fresh)
+        adapter.calls.run_steps(steps, target, request_id, "send", fresh=fresh)
     except StepRefused as exc:
-        done = adapter._steps_done(request_id, target, "send")
+        done = adapter.calls.steps_done(request_id, target, "send")
         undo = [release_step(s.sn) for s in steps[:done]]
         return adapter._refused(target, exc, steps, undo=undo, request_id=request_id)
     return TargetResult(
@@ -201,10 +224,10 @@ def charge(
     )  # fmt: skip
 
 
-def stop(adapter: GrowattAdapter, target: PlantTarget, request_id: str) -> TargetResult:
+def stop(adapter: Adapter, target: PlantTarget, request_id: str) -> TargetResult:
     """Release every hybrid that is charging or discharging; an idle one is left alone."""
-    key = adapter._key("plan", request_id, target.plant_code)
-    stored = adapter._state.get(key)
+    key = adapter.calls.key("plan", request_id, target.plant_code)
+    stored = adapter.calls.state.get(key)
     if stored:
         plan = json.loads(stored)
         fresh = False
@@ -215,14 +238,14 @@ def stop(adapter: GrowattAdapter, target: PlantTarget, request_id: str) -> Targe
             moving = _power(record, "pCharge") > 0 or _power(record, "pDischarge") > 0
             (busy if moving else idle).append(sn)
         plan = {"arm": [release_step(sn).to_json() for sn in busy], "idle": idle}
-        fresh = adapter._state.add(key, json.dumps(plan), ttl_s=PLAN_TTL_S)
+        fresh = adapter.calls.state.add(key, json.dumps(plan), ttl_s=PLAN_TTL_S)
         if not fresh:
-            plan = json.loads(adapter._state.get(key) or json.dumps(plan))
+            plan = json.loads(adapter.calls.state.get(key) or json.dumps(plan))
     steps = [Step.from_json(s) for s in plan["arm"]]
     idle_note = f"idle, nothing sent: {', '.join(plan['idle'])}" if plan["idle"] else ""
     if steps:
         try:
-            adapter._run_steps(steps, target, request_id, "send", fresh=fresh)
+            adapter.calls.run_steps(steps, target, request_id, "send", fresh=fresh)
         except StepRefused as exc:
             return adapter._refused(target, exc, steps)
     message = "; ".join(x for x in ("; ".join(s.label for s in steps), idle_note) if x)
@@ -235,9 +258,9 @@ def stop(adapter: GrowattAdapter, target: PlantTarget, request_id: str) -> Targe
 # --- poll ------------------------------------------------------------------------------------------------
 
 
-def poll(adapter: GrowattAdapter, command: ChargeDischarge, request_id: str, task: SentTask) -> TaskStatus:
+def poll(adapter: Adapter, command: ChargeDischarge, request_id: str, task: SentTask) -> TaskStatus:
     target = task.target
-    ended = adapter._state.get(adapter._key("ended", request_id, target.plant_code))
+    ended = adapter.calls.state.get(adapter.calls.key("ended", request_id, target.plant_code))
     if ended:
         data = json.loads(ended)
         for name in ("exec_start", "exec_end"):
@@ -310,7 +333,7 @@ def poll(adapter: GrowattAdapter, command: ChargeDischarge, request_id: str, tas
 
 
 def _finish(
-    adapter: GrowattAdapter,
+    adapter: Adapter,
     target: PlantTarget,
     request_id: str,
     task: SentTask,
@@ -327,7 +350,7 @@ def _finish(
     if release and sns:
         steps = [release_step(sn) for sn in sns]
         try:
-            adapter._run_steps(steps, target, request_id, "disarm")
+            adapter.calls.run_steps(steps, target, request_id, "disarm")
             message += f"; released ({', '.join(s.label for s in steps)})"
         except StepRefused as exc:
             message += f"; RELEASE REFUSED, send a stop: {exc}"
@@ -342,7 +365,7 @@ def _finish(
     for name in ("exec_start", "exec_end"):
         data[name] = data[name].isoformat() if data[name] else None
     data["state"] = status.state.value
-    adapter._state.set(
-        adapter._key("ended", request_id, target.plant_code), json.dumps(data), ttl_s=PLAN_TTL_S
+    adapter.calls.state.set(
+        adapter.calls.key("ended", request_id, target.plant_code), json.dumps(data), ttl_s=PLAN_TTL_S
     )
     return status

@@ -3,7 +3,7 @@ its interfaces, batched to its maxima, and its answers normalised.
 
 Where the rest lives: `client.py` moves bytes (timeouts, bounded retries of transient faults), `calls.py`
 is the call path of an account (shared session, shared limiter, audit records), `answers.py` reads the
-vendor's answers into our types.
+vendor's answers into our types, `discovery.py` enrols plants and reads plants, devices and KPIs.
 
 Retries and idempotency. A dropped connection or a 5xx is retried (bounded), and the retry may re-send a
 request the vendor had already handled:
@@ -19,8 +19,6 @@ request the vendor had already handled:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
-from datetime import UTC, datetime
 from typing import Any
 
 from vendors.base import (
@@ -48,35 +46,23 @@ from vendors.base import (
     TaskStatus,
     VendorName,
 )
+from vendors.batching import batches
 from vendors.errors import AuthFailed, VendorAnswerInvalid, VendorError
-from vendors.huawei import answers
-from vendors.huawei.answers import as_float, as_int, as_str, kilo, message_of, refused, require_ok
+from vendors.huawei import answers, discovery
+from vendors.huawei.answers import as_int, as_str, message_of, refused, require_ok
 from vendors.huawei.calls import OK, AccountCalls
+from vendors.huawei.discovery import MAX_PLANTS
 from vendors.huawei.spec import SPEC
 
-MAX_PLANTS = 100  # 9.2.2, 9.3.1-9.3.4, 9.6.1.3, 9.6.1.5, 9.6.1.6: 100 plants a request
 MAX_DEVICES = 100  # 9.3.6, 9.3.7: 100 device DNs a request
 MAX_DRM_INVERTERS = 200  # 9.6.1.6: at most 200 inverters in the plants of one request (else 20116)
-MAX_ENROLMENT = 1000  # 9.6.1.1, 9.6.1.2: 1000 SNs / authorisation codes a request
 MAX_TASK_IDS = 100  # 9.6.1.7: 100 remoteIds a query
-PAGE_SIZE = 100  # 9.2.1, 9.2.2: pageSize 50 or 100
 EMS_SCHEDULED = 6  # 9.3.8: every other control type is "not supported"
 DUPLICATE_REQUEST_ID = 20048  # 9.3.4
 TASK_NOT_FOUND = 20050  # 9.3.5
 STATUS_WORDS = {0: "completed", 1: "in progress", 2: "failed or timed out"}  # 9.3.5 status
 DEFAULT_QUERY_EMPTY = 20617  # 9.6.1.4
 TASK_ID_NOT_FOUND = 20620  # 9.6.1.7
-
-
-@dataclass(frozen=True)
-class PlantRatedData:
-    """9.6.1.5 rated data of a plant, in W / VA / var (the vendor answers kW / kVA / kvar)."""
-
-    plant_code: str
-    rated_active_power_w: float | None
-    rated_apparent_power_va: float | None
-    rated_reactive_power_positive_var: float | None
-    rated_reactive_power_negative_var: float | None
 
 
 class HuaweiAdapter:
@@ -250,7 +236,7 @@ class HuaweiAdapter:
                 message = f"no {device} DN known for this plant: discover its devices first (NBI V7 9.2.2)"
                 results[plant_code] = TargetResult(plant_code, Outcome.REJECTED, message=message)
         device_rows: dict[str, dict[str, Any]] = {}
-        for chunk in _chunks(list(plant_of), MAX_DEVICES):
+        for chunk in batches(list(plant_of), MAX_DEVICES):
             reply = self.calls.call(
                 endpoint, {"dns": ",".join(chunk), **extra}, request_id=request_id, targets=chunk
             )
@@ -385,7 +371,7 @@ class HuaweiAdapter:
     def _poll_drm(self, request_id: str, tasks: list[SentTask]) -> list[TaskStatus]:
         by_remote = {t.remote_id: t for t in tasks if t.remote_id}
         statuses: dict[str, TaskStatus] = {}
-        for chunk in _chunks(list(by_remote), MAX_TASK_IDS):
+        for chunk in batches(list(by_remote), MAX_TASK_IDS):
             codes = [by_remote[r].target.plant_code for r in chunk]
             body = {"remoteIds": ",".join(chunk)}  # the document's "remotelds" is an OCR'd "remoteIds"
             reply = self.calls.call("drmStatus", body, request_id=request_id, targets=codes)
@@ -441,195 +427,29 @@ class HuaweiAdapter:
             )
         return [statuses[t.target.plant_code] for t in tasks]
 
-    # --- enrolment -----------------------------------------------------------------------------------
+    # --- enrolment and discovery (``discovery``) -------------------------------------------------------
 
     def enrol_by_sn(self, items: Sequence[SnEnrolment]) -> list[EnrolmentResult]:
-        """9.6.1.1, up to 1000 SNs a request. An item without a username, email or phone fails here: the
-        vendor requires one, and it must not cost the other items their request."""
-        results: dict[int, EnrolmentResult] = {}
-        sendable = []
-        for index, item in enumerate(items):
-            if item.username or item.email or item.phone:
-                sendable.append((index, item))
-            else:
-                error = "NBI V7 9.6.1.1: one of username, email or phone is required"
-                results[index] = EnrolmentResult(item.sn, False, error=error)
-        for number, chunk in enumerate(_chunks(sendable, MAX_ENROLMENT)):
-            devices = [
-                {"sn": i.sn, "username": i.username, "email": i.email, "phone": i.phone} for _, i in chunk
-            ]
-            reply = self.calls.call(
-                "snEnrolment",
-                {"devices": devices},
-                targets=[item.sn for _, item in chunk],
-                max_wait_s=self.calls.follow_up_wait("snEnrolment", number),
-            )
-            require_ok(reply)
-            rows = {as_str(r.get("sn")): r for r in answers.data_rows(reply, "snEnrolment")}
-            for index, item in chunk:
-                results[index] = answers.enrolment_result(item.sn, rows.get(item.sn))
-        return [results[i] for i in range(len(items))]
+        return discovery.enrol_by_sn(self.calls, items)
 
     def enrol_by_ac(self, codes: Sequence[str]) -> list[EnrolmentResult]:
-        """9.6.1.2, up to 1000 authorisation codes a request."""
-        results: list[EnrolmentResult] = []
-        for number, chunk in enumerate(_chunks(list(codes), MAX_ENROLMENT)):
-            reply = self.calls.call(
-                "acEnrolment",
-                {"authorizationCodes": ",".join(chunk)},
-                targets=chunk,
-                max_wait_s=self.calls.follow_up_wait("acEnrolment", number),
-            )
-            require_ok(reply)
-            rows = {as_str(r.get("authorizationCode")): r for r in answers.data_rows(reply, "acEnrolment")}
-            results.extend(answers.enrolment_result(code, rows.get(code)) for code in chunk)
-        return results
-
-    # --- discovery -----------------------------------------------------------------------------------
+        return discovery.enrol_by_ac(self.calls, codes)
 
     def list_plants(self) -> list[PlantInfo]:
-        """Every plant of the account: 9.2.1 pages, completed by `plant_details` (9.3.1, 9.6.1.5). Pages and
-        9.3.1 are once a minute each: a big account takes a minute per 100 plants (sync daily, 9.2.1 NOTE)."""
-        listed: list[dict[str, Any]] = []
-        page = 1
-        while True:
-            wait = self.calls.follow_up_wait("plants", page - 1)
-            reply = self.calls.call("plants", {"pageNo": page, "pageSize": PAGE_SIZE}, max_wait_s=wait)
-            require_ok(reply)
-            data = answers.data_map(reply, "plants")
-            if page == 1:
-                self.calls.learn_plant_count(as_int(data.get("total")))
-            rows = [r for r in data.get("list") or [] if isinstance(r, dict)]
-            listed.extend(rows)
-            if not rows or page >= (as_int(data.get("pageCount")) or 0):
-                break
-            page += 1
-        details = {
-            info.plant_code: info for info in self.plant_details([as_str(r.get("plantCode")) for r in listed])
-        }
-        plants = []
-        for row in listed:
-            code = as_str(row.get("plantCode"))
-            detail = details.get(code) or PlantInfo(plant_code=code)
-            # FIELD_NOTES H13: rows may list latitude / longitude "": then 9.3.1's, else unknown.
-            latitude, longitude = as_float(row.get("latitude")), as_float(row.get("longitude"))
-            plants.append(
-                PlantInfo(
-                    plant_code=code,
-                    name=as_str(row.get("plantName")),
-                    address=as_str(row.get("plantAddress")) or detail.address,
-                    latitude=detail.latitude if latitude is None else latitude,
-                    longitude=detail.longitude if longitude is None else longitude,
-                    # The NBI gives times with UTC offsets ("+08:00"), never a zone name: left unknown.
-                    timezone=None,
-                    pv_capacity_kwp=as_float(row.get("capacity")),
-                    battery_rated_kwh=detail.battery_rated_kwh,
-                    battery_usable_kwh=detail.battery_usable_kwh,
-                    inverter_rated_power_w=detail.inverter_rated_power_w,
-                )
-            )
-        return plants
-
-    def plant_details(self, plant_codes: Sequence[str]) -> list[PlantInfo]:
-        """Huawei extra: 9.3.1 basic data (inverter power, batteries) of known plants, 100 a request, with
-        9.6.1.5 rated active power where 9.3.1 gives no inverter power. Cheaper than `list_plants` after an
-        enrolment, which names its plants."""
-        codes = list(dict.fromkeys(plant_codes))
-        rated = {r.plant_code: r for r in self.rated_data(codes)}
-        infos = []
-        for number, chunk in enumerate(_chunks(codes, MAX_PLANTS)):
-            wait = self.calls.follow_up_wait("vppPlants", number)
-            reply = self.calls.call(
-                "vppPlants", {"plantCodes": ",".join(chunk)}, targets=chunk, max_wait_s=wait
-            )
-            require_ok(reply)
-            for row in answers.data_rows(reply, "vppPlants"):
-                if not isinstance(row, dict):
-                    continue
-                code = as_str(row.get("plantCode"))
-                inverter_w = as_float(row.get("inverterPower"))  # 9.3.1: W
-                if inverter_w is None and code in rated:
-                    inverter_w = rated[code].rated_active_power_w
-                infos.append(
-                    PlantInfo(
-                        plant_code=code,
-                        address=as_str(row.get("address")),
-                        latitude=as_float(row.get("latitude")),
-                        longitude=as_float(row.get("longitude")),
-                        pv_capacity_kwp=as_float(row.get("capacity")),
-                        battery_rated_kwh=as_float(row.get("batteryInstallCapacity")),
-                        battery_usable_kwh=as_float(row.get("batteryUsableCapacity")),
-                        inverter_rated_power_w=inverter_w,
-                    )
-                )
-        return infos
-
-    def rated_data(self, plant_codes: Sequence[str]) -> list[PlantRatedData]:
-        """Huawei extra: 9.6.1.5 rated power of plants (10 a minute, 500 a day), 100 plants a request."""
-        rated = []
-        for number, chunk in enumerate(_chunks(list(dict.fromkeys(plant_codes)), MAX_PLANTS)):
-            wait = self.calls.follow_up_wait("plantRatedData", number)
-            reply = self.calls.call(
-                "plantRatedData", {"plantCodes": ",".join(chunk)}, targets=chunk, max_wait_s=wait
-            )
-            require_ok(reply)
-            data = answers.data_map(reply, "plantRatedData")
-            rated.extend(
-                PlantRatedData(
-                    plant_code=as_str(row.get("plantCode")),
-                    rated_active_power_w=kilo(row.get("ratedActivePower")),
-                    rated_apparent_power_va=kilo(row.get("ratedApparentPower")),
-                    rated_reactive_power_positive_var=kilo(row.get("ratedReactivePowerP")),
-                    rated_reactive_power_negative_var=kilo(row.get("ratedReactivePowerN")),
-                )
-                for row in data.get("plantRatedData") or []
-                if isinstance(row, dict)
-            )
-        return rated
+        return discovery.list_plants(self.calls)
 
     def list_devices(self, plant_codes: Sequence[str]) -> list[DeviceInfo]:
-        """9.2.2, 100 plants a request, pages of 100 devices."""
-        devices = []
-        calls = 0
-        for chunk in _chunks(list(dict.fromkeys(plant_codes)), MAX_PLANTS):
-            page = 1
-            while True:
-                body = {"plantCodes": ",".join(chunk), "pageNo": page, "pageSize": PAGE_SIZE}
-                wait = self.calls.follow_up_wait("devices", calls)
-                reply = self.calls.call("devices", body, targets=chunk, max_wait_s=wait)
-                calls += 1
-                require_ok(reply)
-                data = reply.data if isinstance(reply.data, list) else answers.data_map(reply, "devices")
-                # The 9.2.2 table says a paged map; its example shows a bare list. Take either.
-                rows = data if isinstance(data, list) else data.get("list") or []
-                if not isinstance(rows, list):
-                    raise VendorAnswerInvalid(f"devices: data.list is not a list: {reply.text[:300]}")
-                devices.extend(answers.device_info(row) for row in rows if isinstance(row, dict))
-                page_count = as_int(data.get("pageCount")) if isinstance(data, dict) else 1
-                if not rows or page >= (page_count or 1):
-                    break
-                page += 1
-        return devices
+        return discovery.list_devices(self.calls, plant_codes)
 
     def realtime_kpis(self, plant_codes: Sequence[str]) -> list[PlantKpi]:
-        """9.3.2, 100 plants a request; an account may call it Roundup(plants / 100) times per 5 minutes,
-        so the plant count is learned first (once, shared) if no process has yet."""
-        self.calls.plant_count()
-        kpis = []
-        for number, chunk in enumerate(_chunks(list(dict.fromkeys(plant_codes)), MAX_PLANTS)):
-            wait = self.calls.follow_up_wait("plantRealtimeKpi", number)
-            measured_at = datetime.now(
-                UTC
-            )  # also when the chunk was asked: its plants' next read is due from it
-            reply = self.calls.call(
-                "plantRealtimeKpi", {"plantCodes": ",".join(chunk)}, targets=chunk, max_wait_s=wait
-            )
-            require_ok(reply)
-            kpis.extend(
-                replace(answers.kpi(row, measured_at), asked_at=measured_at)
-                for row in answers.data_rows(reply, "plantRealtimeKpi")
-            )
-        return kpis
+        return discovery.realtime_kpis(self.calls, plant_codes)
+
+    # Huawei extras, beyond the protocol
+    def plant_details(self, plant_codes: Sequence[str]) -> list[PlantInfo]:
+        return discovery.plant_details(self.calls, plant_codes)
+
+    def rated_data(self, plant_codes: Sequence[str]) -> list[discovery.PlantRatedData]:
+        return discovery.rated_data(self.calls, plant_codes)
 
 
 # --- request shaping and per-target results ---------------------------------------------------------------
@@ -647,20 +467,16 @@ def drm_batches(targets: list[PlantTarget]) -> list[list[PlantTarget]]:
     """Split so that each request has at most 100 plants and 200 inverters (9.6.1.6); a plant whose
     inverters are unknown counts as one. DRM carries no caller identity, so several requests are as good
     as one."""
-    batches: list[list[PlantTarget]] = [[]]
+    out: list[list[PlantTarget]] = [[]]
     inverters = 0
     for target in targets:
         n = max(1, len(target.inverter_dns))
-        if batches[-1] and (len(batches[-1]) >= MAX_PLANTS or inverters + n > MAX_DRM_INVERTERS):
-            batches.append([])
+        if out[-1] and (len(out[-1]) >= MAX_PLANTS or inverters + n > MAX_DRM_INVERTERS):
+            out.append([])
             inverters = 0
-        batches[-1].append(target)
+        out[-1].append(target)
         inverters += n
-    return batches
-
-
-def _chunks(items: list, size: int) -> list[list]:
-    return [items[i : i + size] for i in range(0, len(items), size)]
+    return out
 
 
 def _charge_result(plant_code: str, rows: list[dict[str, Any]]) -> TargetResult:

@@ -27,13 +27,13 @@ import logging
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Any
 
 import redis
 
 from vendors import health
-from vendors.base import AccountConfig, CallObserver, CallRecord
+from vendors.base import AccountConfig, CallObserver
 from vendors.errors import (
     AuthFailed,
     RateLimited,
@@ -42,8 +42,9 @@ from vendors.errors import (
     VendorAnswerInvalid,
     VendorError,
 )
+from vendors.http import ExchangeHook, recorder
 from vendors.huawei.answers import as_int, message_of
-from vendors.huawei.client import EXCERPT_CHARS, Attempt, HuaweiClient, Reply
+from vendors.huawei.client import HuaweiClient, Reply
 from vendors.huawei.spec import SPEC
 from vendors.ratelimit import RateLimitTimeout, RateRule, effective_limits, huawei_limits, rate_key
 from vendors.sessions import DEFAULT_PREFIX, LockTimeout, SharedSession
@@ -397,36 +398,16 @@ class AccountCalls:
 
     def _recorder(
         self, endpoint: str, request_id: str | None, targets: tuple[str, ...], params: dict[str, Any]
-    ) -> Callable[[Attempt], None]:
-        observer = self._observer
-        if observer is None:
-            return lambda attempt: None
-        account_key = self.account.key
-
-        def record(attempt: Attempt) -> None:
-            reply = attempt.reply
-            excerpt = reply.text[:EXCERPT_CHARS] if reply else ""
-            if reply is not None and reply.token:
-                excerpt = excerpt.replace(reply.token, "***")  # a token never reaches the audit trail
-            try:
-                observer(
-                    CallRecord(
-                        account_key=account_key,
-                        endpoint=endpoint,
-                        request_id=request_id,
-                        targets=targets,
-                        params=params,
-                        http_status=reply.http_status if reply else None,
-                        vendor_code=str(reply.fail_code) if reply and reply.fail_code is not None else None,
-                        duration_ms=attempt.duration_ms,
-                        error=attempt.error,
-                        response_excerpt=excerpt,
-                    )
-                )
-            except Exception:  # the audit trail must never break the call it records
-                log.exception("call observer failed for %s", endpoint)
-
-        return record
+    ) -> ExchangeHook | None:
+        # Recorded under the rate-limit endpoint name, with the parameters given (never the password).
+        return recorder(
+            self._observer,
+            account_key=self.account.key,
+            request_id=request_id,
+            targets=targets,
+            endpoint=endpoint,
+            params=params,
+        )
 
     def close(self) -> None:
         """Release connections. No logout: the session is shared with every other worker (9.1.2)."""

@@ -60,12 +60,12 @@ Tests and benchmarks::
 """
 
 from .clock import SimClock
-from .core import ACCOUNT_KEY, SimCore, make_app, sim_middleware
+from .core import ACCOUNT_KEY, SimCore, sim_middleware
 from .faults import FaultConfig, FaultInjector
 from .launcher import SimulatorStartError, start_simulator, stop_simulator
 from .limiter import SlidingWindowLimiter
 from .records import CommandLog, Stats
-from .routes import CORE_KEY, bad_request, read_json
+from .routes import CORE_KEY, bad_request, make_app, read_json
 from .runner import LISTENING_PREFIX, common_parser, core_from_args, run
 
 __all__ = [

@@ -103,18 +103,3 @@ def sim_middleware(core: SimCore, account_of: AccountOf | None = None) -> Callab
         return response
 
     return middleware
-
-
-def make_app(
-    core: SimCore,
-    *,
-    on_reset: Callable[[], None] | None = None,
-    account_of: AccountOf | None = None,
-    client_max_size: int = 4 * 1024 * 1024,
-) -> web.Application:
-    """An aiohttp app with the simkit middleware and the common ``/_sim/`` routes; add vendor routes."""
-    from .routes import add_control_routes
-
-    app = web.Application(middlewares=[sim_middleware(core, account_of)], client_max_size=client_max_size)
-    add_control_routes(app, core, on_reset=on_reset)
-    return app

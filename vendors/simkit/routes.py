@@ -22,7 +22,7 @@ from typing import Any
 
 from aiohttp import web
 
-from .core import SimCore
+from .core import AccountOf, SimCore, sim_middleware
 from .faults import FaultConfig
 
 CORE_KEY = web.AppKey("simkit_core", SimCore)
@@ -116,3 +116,16 @@ def add_control_routes(
     app.router.add_post("/_sim/clock/speed", speed)
     app.router.add_get("/_sim/rate-limits", get_rate_limits)
     app.router.add_post("/_sim/rate-limits", set_rate_limits)
+
+
+def make_app(
+    core: SimCore,
+    *,
+    on_reset: Callable[[], None] | None = None,
+    account_of: AccountOf | None = None,
+    client_max_size: int = 4 * 1024 * 1024,
+) -> web.Application:
+    """An aiohttp app with the simkit middleware and the common ``/_sim/`` routes; add vendor routes."""
+    app = web.Application(middlewares=[sim_middleware(core, account_of)], client_max_size=client_max_size)
+    add_control_routes(app, core, on_reset=on_reset)
+    return app

@@ -40,7 +40,7 @@ def test_a_cloud_that_keeps_failing_gives_up_after_a_bounded_number_of_attempts(
         adapter.list_plants()
 
     requests = _path_stats(growatt, "/v1/plant/list")["requests"]
-    assert requests == adapter._client.max_attempts == 4
+    assert requests == adapter.calls._client.max_attempts == 4
 
 
 def test_dropped_connections_before_handling_are_retried_without_duplicates(growatt):

@@ -40,7 +40,7 @@ def test_data_of_the_wrong_type_ends_the_poll_with_the_answer(growatt):
     adapter = growatt.adapter()
     (sent,) = adapter.send(CHARGE, [target], request_id="wrong-type").results
     assert sent.outcome == Outcome.ACCEPTED
-    wait_real(adapter.repeat_window_s)  # past the repeat window (our clock): the poll reads afresh
+    wait_real(adapter.calls.repeat_window_s)  # past the repeat window (our clock): the poll reads afresh
     growatt.control.bad_answer("wrong_type", LAST_DATA, times=10)
 
     with pytest.raises(VendorRejected) as refused:

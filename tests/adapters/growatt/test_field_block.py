@@ -26,7 +26,7 @@ def test_a_24_hour_block_is_recorded_and_waited_out_without_calls(growatt):
     assert blocked.value.vendor_said is True
     day = 86_400 / growatt.sim.speed  # the vendor's 24 h in our seconds
     assert day * 0.9 < blocked.value.retry_after_s <= day
-    health = health_read(adapter._health_store, adapter.account.key)
+    health = health_read(adapter.calls._health_store, adapter.account.key)
     assert health["state"] == "blocked" and health["blocked_until"] > time.time()
     assert "locked for 24 hours" in health["last_error"]
 
@@ -47,5 +47,5 @@ def test_a_24_hour_block_is_recorded_and_waited_out_without_calls(growatt):
     with time_machine.travel(health["blocked_until"] + 1, tick=True):  # ... and ours
         (kpi,) = adapter.realtime_kpis([code])
         assert kpi.soc_pct is not None
-        assert health_read(adapter._health_store, adapter.account.key)["state"] == "ok"
+        assert health_read(adapter.calls._health_store, adapter.account.key)["state"] == "ok"
     assert len(growatt.records) > calls

@@ -16,12 +16,12 @@ def test_plant_lists_stay_within_ten_a_day_and_the_last_list_serves_the_rest(gro
     adapter, other = growatt.adapter(), growatt.adapter()  # two processes of one account
     first = [p.plant_code for p in adapter.list_plants()]
     for n in range(9):
-        wait_real(adapter.repeat_window_s)  # a different moment: not the 5-minute repeat, a new call
+        wait_real(adapter.calls.repeat_window_s)  # a different moment: not the 5-minute repeat, a new call
         (other if n % 2 else adapter).list_plants()
-    assert _plant_lists(growatt) == 10 and adapter.budget_left("plant/list") == 0
-    assert health_read(adapter._health_store, adapter.account.key)["budget_left_today"] == 0
+    assert _plant_lists(growatt) == 10 and adapter.calls.budget_left("plant/list") == 0
+    assert health_read(adapter.calls._health_store, adapter.account.key)["budget_left_today"] == 0
 
-    wait_real(adapter.repeat_window_s)
+    wait_real(adapter.calls.repeat_window_s)
     again = [p.plant_code for p in other.list_plants()]
 
     assert again == first

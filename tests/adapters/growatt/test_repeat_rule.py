@@ -132,7 +132,7 @@ def test_our_own_identical_setting_waits_for_the_limiter_instead_of_provoking_10
     (second,) = patient.send(command, [target], request_id="same-3").results
 
     assert first.outcome == second.outcome == Outcome.ACCEPTED
-    assert not refused.value.vendor_said and 0 < refused.value.retry_after_s <= patient.repeat_window_s
+    assert not refused.value.vendor_said and 0 < refused.value.retry_after_s <= patient.calls.repeat_window_s
     assert len(growatt.commands()) == 2
     assert growatt.control.stats()["totals"]["rate_limited"] == 0
 
@@ -169,7 +169,7 @@ def test_a_step_held_back_after_others_landed_resumes_there_and_repeats_none(gro
     assert len(growatt.commands()) == 3  # the other command's arming, then our SOC limit and window
 
     patient = growatt.adapter(max_wait_s=5.0)
-    wait_real(patient.repeat_window_s)  # the vendor would now take any setting again
+    wait_real(patient.calls.repeat_window_s)  # the vendor would now take any setting again
     (result,) = patient.send(command, [target], request_id="held-1").results
 
     assert result.outcome == Outcome.ACCEPTED
