@@ -73,8 +73,8 @@ def test_calls_are_released_in_the_order_they_were_booked(limiter):
 
 
 def test_a_process_that_dies_mid_call_holds_the_key_back_only_for_its_flight_allowance(limiter):
+    booked_at = time.time()  # the slot is no earlier than this
     limiter.take("k", ONCE, max_wait_s=5, flight_s=0.3)  # never done: its process died
-    booked_at = time.time()
 
     limiter.take("k", ONCE, max_wait_s=5, flight_s=10).done()
 
@@ -106,9 +106,9 @@ def test_a_booking_given_up_while_waiting_for_an_open_call_is_given_back(limiter
 def test_every_rule_counts_answers_and_a_limit_above_one_lets_that_many_through(limiter):
     rules = [RateRule(3, 0.3)]
     slots = [limiter.take("k", rules, max_wait_s=5, flight_s=10) for _ in range(3)]  # none waits
+    answered_at = time.time()  # every answer is counted from this moment or later
     for slot in slots:
         slot.done()
-    answered_at = time.time()
 
     limiter.take("k", rules, max_wait_s=5, flight_s=10).done()
 
@@ -118,8 +118,8 @@ def test_every_rule_counts_answers_and_a_limit_above_one_lets_that_many_through(
 def test_plain_reserves_and_taken_calls_share_one_log(limiter):
     slot = limiter.take("k", ONCE, max_wait_s=5, flight_s=10)
     assert limiter.reserve("k", ONCE) > 0  # an open call holds the key for every caller
-    slot.done()
     answered_at = time.time()
+    slot.done()
     limiter.acquire("k", ONCE, timeout_s=5)
     assert time.time() >= answered_at + 0.2
 
