@@ -94,7 +94,6 @@ def run_account(
     report["ended"] = time.time()
     report["outcomes"] = dict(outcomes)
     report["window_s"] = adapter.calls.window_s("chargeAndDischarge")
-    report["late_slots"] = adapter.calls.late_slots
     adapter.close()
     limiter.close()
     results.put(report)
@@ -198,8 +197,6 @@ def report(control: HuaweiSimControl, codes: dict[str, list[str]], reports: list
     print(f"command log            {len(log)} requests, {len(per_plant)} plants; most per request "
           f"{most_per_request}, most per plant {most_per_plant}")  # fmt: skip
     print(f"logins                 {logins}")
-    late = sum(r["late_slots"] for r in reports)
-    print(f"late slots given up    {late} (a worker woke too late for its slot and booked another)")
     if gaps:  # how much of the margin the jitter between a grant and its arrival used
         print(f"gaps at the vendor     min {min(gaps):.1f} s, median {statistics.median(gaps):.1f} s "
               f"simulated (>= 60 s needed; ~{window_s * speed:.0f} s booked)")  # fmt: skip

@@ -33,6 +33,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import threading
 import time
 from collections.abc import Mapping
 from typing import Any
@@ -121,6 +122,7 @@ class GrowattCalls:
         self.account = account
         self.max_wait_s = max_wait_s
         self._limiter = limiter
+        self._held = threading.local()  # the slots this thread took and has not settled yet
         self._observer = observer
         overrides, speed = account.rate_limit_overrides, account.clock_speed
         self._limits = effective_limits(
@@ -162,6 +164,9 @@ class GrowattCalls:
         self._last_success_note = 0.0
         self._refusal: str | None = None  # see _token_refusal
         self._refusal_checked_at = -REFUSAL_CHECK_EVERY_S
+        # How long a call may be open (sent, retried, no answer yet): the client's retries may start until
+        # its budget ends, and the last one then takes up to its timeouts (connect, write, read).
+        self._flight_s = self._client.retry_budget_s + 3 * account.timeout_s + 1.0
 
     def close(self) -> None:
         self._client.close()
@@ -317,8 +322,13 @@ class GrowattCalls:
                 stored = json.loads(cached)
                 return Answer(endpoint, stored["data"], 0, "", 200, 1), stored["at"]
         if endpoint in DAILY_BUDGETS:
-            retry_after_s = self._spend_budget(endpoint)
+            try:
+                retry_after_s = self._spend_budget(endpoint)
+            except BaseException:
+                self._settle_held()  # nothing was sent
+                raise
             if retry_after_s:
+                self._settle_held()  # nothing is sent
                 # Today's budget is spent: the last answer of the day (plant lists change rarely), if any.
                 cached = self._state.get(day_key)
                 if cached is None:
@@ -420,21 +430,33 @@ class GrowattCalls:
             health.health_error(self._health_store, key, message=message)
 
     def _acquire(self, endpoint: str, params: Mapping[str, str], *, wait_s: float | None = None) -> None:
+        """Wait for the request's slot (``RateLimiter.take``); the next ``_call`` settles it once its answer
+        (retries included) is in, so the 5 minutes count from then: a request that reached the cloud late
+        on a busy machine cannot make its repeat land inside the cloud's window."""
         rules = self._limits.get(endpoint, ())
         if not rules:
             return
         budget = self.max_wait_s if wait_s is None else wait_s
         key = rate_key("growatt", self.account.key, endpoint, params=dict(params))
         try:
-            delay_s = self._limiter.reserve_earliest(key, rules, max_wait_s=budget)
+            slot = self._limiter.take(key, rules, max_wait_s=budget, flight_s=self._flight_s)
         except RateLimitTimeout as exc:
             raise RateLimited(
                 f"{endpoint}: the same request was sent less than 5 minutes ago; next slot in "
                 f"{exc.retry_after_s:.1f} s",
                 retry_after_s=exc.retry_after_s,
             ) from exc
-        if delay_s > 0:
-            time.sleep(delay_s)
+        self._held.__dict__.setdefault("slots", []).append(slot)
+
+    def _settle_held(self) -> None:
+        """The answers are in (or nothing was sent after all): this thread's slots count from now."""
+        slots = self._held.__dict__.get("slots", [])
+        while slots:
+            slot = slots.pop()
+            try:
+                slot.done()
+            except Exception:  # the slot stays open: later identical requests wait its flight out
+                log.warning("could not settle the rate-limit slot of %s", slot.key, exc_info=True)
 
     def _call(
         self,
@@ -446,15 +468,16 @@ class GrowattCalls:
         *,
         budget_s: float | None = None,
     ) -> Answer:
-        self._check_blocked(endpoint)
         # A refused token stays refused for every process until the token or the server changes (another
         # digest) or an operator resets the account: its calls would only be refused again (FIELD_NOTES 22,
-        # 25: a token of another region's server).
+        # 25: a token of another region's server). Nothing is sent, so the slot taken for it is given back.
         refusal = self._token_refusal()
         if refusal is not None:
+            self._settle_held()
             raise AuthFailed(f"{endpoint}: not sent, {refusal} (refused recently; fix the token or reset)")
-        recorder = self._recorder(request_id, targets)
         try:
+            self._check_blocked(endpoint)
+            recorder = self._recorder(request_id, targets)
             answer = self._client.call(method, endpoint, params, on_attempt=recorder, budget_s=budget_s)
         except AuthFailed as exc:  # 10011: the token is wrong or withdrawn (Growatt 5); a person must act
             health.health_refused(
@@ -465,6 +488,8 @@ class GrowattCalls:
         except (BadAnswer, TransientError) as exc:
             health.health_error(self._health_store, self.account.key, message=str(exc))
             raise
+        finally:
+            self._settle_held()
         self._judge(endpoint, answer)
         return answer
 

@@ -14,8 +14,10 @@ Every interface call of the adapter goes through `AccountCalls.call`:
    "locked") holds until its end. Either raises `AuthFailed`.
 2. The rate limiter: every HTTP attempt, logins and retries included, first books a slot (key: account +
    endpoint; rules: `huawei_limits` for the account's plant count, with the account's overrides and clock
-   speed, via `effective_limits`). No slot within the wait budget -> `RateLimited(retry_after_s)` and
-   nothing is sent. A 407 all the same -> `RateLimited(vendor_said=True)`: counted, the goal is none.
+   speed, via `effective_limits`), and a call counts from when its answer came back (`RateLimiter.take`),
+   so however late a busy process sends it, the next one cannot land inside its vendor window. No slot
+   within the wait budget -> `RateLimited(retry_after_s)` and nothing is sent. A 407 all the same ->
+   `RateLimited(vendor_said=True)`: counted, the goal is none.
 3. Transient faults (5xx, dropped connections, timeouts) are retried by the client, bounded.
 4. The observer gets a `CallRecord` after every HTTP attempt: no password, no token.
 """
@@ -27,7 +29,7 @@ import logging
 import sqlite3
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import redis
@@ -44,9 +46,9 @@ from vendors.errors import (
 )
 from vendors.http import ExchangeHook, recorder
 from vendors.huawei.answers import as_int, message_of
-from vendors.huawei.client import HuaweiClient, Reply
+from vendors.huawei.client import Attempt, HuaweiClient, Reply
 from vendors.huawei.spec import SPEC
-from vendors.ratelimit import RateLimitTimeout, RateRule, effective_limits, huawei_limits, rate_key
+from vendors.ratelimit import RateLimitTimeout, RateRule, Slot, effective_limits, huawei_limits, rate_key
 from vendors.sessions import DEFAULT_PREFIX, LockTimeout, SharedSession
 from vendors.state import STORE_UNAVAILABLE_ERRORS, state_store_from_url
 
@@ -101,7 +103,9 @@ SHARED_STATE_ERRORS = (
     *STORE_UNAVAILABLE_ERRORS,
 )
 LIMITS_REFRESH_S = 5.0  # how often a process re-reads the shared plant count
-MAX_REBOOKINGS = 2  # a slot we woke up too late for is given up for another, at most this often
+FLIGHT_TIMEOUTS = 3
+"""A call is open (sent, no answer) for at most this many request timeouts (connect, write, read) plus a
+second: the limiter holds this endpoint's later calls until the answer, or that long if a process died."""
 
 
 class AccountCalls:
@@ -145,8 +149,6 @@ class AccountCalls:
         self._limits_lock = threading.Lock()
         self._limits_read: tuple[int, float] | None = None  # (plant count, monotonic time read)
         self._limits: dict[str, tuple[RateRule, ...]] = {}
-        self._lateness_tolerance_s: dict[str, float] = {}
-        self.late_slots = 0  # slots given up because this process woke too late for them (figures)
 
     # --- calls ----------------------------------------------------------------------------------------
 
@@ -181,12 +183,11 @@ class AccountCalls:
         wait_s = self.max_wait_s if max_wait_s is None else max_wait_s
         token = self.session.current() or self._login()
         for relogin in range(MAX_RELOGINS + 1):
+            before, after = self._limited(
+                endpoint, wait_s, self._recorder(endpoint, request_id, targets, body)
+            )
             reply = self._client.post(
-                PATHS[endpoint],
-                body,
-                token=token,
-                before_attempt=lambda _n: self._acquire(endpoint, wait_s),
-                after_attempt=self._recorder(endpoint, request_id, targets, body),
+                PATHS[endpoint], body, token=token, before_attempt=before, after_attempt=after
             )
             if session_gone(reply):
                 if relogin == MAX_RELOGINS:
@@ -243,35 +244,46 @@ class AccountCalls:
 
     # --- the limiter ----------------------------------------------------------------------------------
 
-    def _acquire(self, endpoint: str, max_wait_s: float) -> None:
-        """Book the endpoint's earliest slot and sleep until it; `RateLimited` if it is too far away.
+    def _limited(
+        self, endpoint: str, max_wait_s: float, recorder: ExchangeHook | None
+    ) -> tuple[Callable[[int], None], ExchangeHook]:
+        """The client's hooks for one call: a slot before every attempt, given back as done (counted from
+        now) once that attempt's answer or failure is in, after the audit record."""
+        held: list[Slot] = []
 
-        A slot is a promise that our request reaches the vendor about then. If this process wakes up late
-        (a busy CPU, a long pause), the request would arrive late and squeeze the next booked one inside
-        the vendor's window: a late slot is given up (it stays booked, wasted but harmless) and a new one
-        is taken, at most `MAX_REBOOKINGS` times. Lateness up to half the limiter's margin is absorbed.
+        def before(_number: int) -> None:
+            held.append(self._acquire(endpoint, max_wait_s))
+
+        def after(attempt: Attempt) -> None:
+            try:
+                if recorder is not None:
+                    recorder(attempt)
+            finally:
+                while held:
+                    slot = held.pop()
+                    try:
+                        slot.done()
+                    except SHARED_STATE_ERRORS:  # the slot stays open: later calls wait its flight out
+                        log.warning("%s: could not settle the rate-limit slot of %s", endpoint, slot.key)
+
+        return before, after
+
+    def _acquire(self, endpoint: str, max_wait_s: float) -> Slot:
+        """Wait for the endpoint's slot (`RateLimiter.take`); `RateLimited` if it is too far away.
+
+        The slot counts from when `done()` is called, after the answer: a request that reaches the vendor
+        late (a busy CPU, a long pause, a queue) pushes the next call back by as much, so the vendor never
+        sees two calls closer than its window, whatever the machine's load.
         """
         rules = self.limits().get(endpoint, ())
         key = rate_key("huawei", self.account.key, endpoint)
-        deadline = time.monotonic() + max_wait_s
-        for rebooking in range(MAX_REBOOKINGS + 1):
-            budget = max(0.0, deadline - time.monotonic()) if rebooking else max_wait_s
-            try:
-                delay_s = self._limiter.reserve_earliest(key, rules, max_wait_s=budget)
-            except RateLimitTimeout as exc:
-                message = f"{endpoint}: no rate-limit slot within {max_wait_s:g} s"
-                raise RateLimited(message, retry_after_s=exc.retry_after_s) from exc
-            slot_at = time.monotonic() + delay_s
-            if delay_s > 0:
-                time.sleep(delay_s)
-            if time.monotonic() - slot_at <= self._lateness_tolerance_s.get(endpoint, 0.0):
-                return
-            self.late_slots += 1
-            log.info(
-                "%s: woke %.0f ms after its slot; booking another",
-                endpoint,
-                (time.monotonic() - slot_at) * 1e3,
+        try:
+            return self._limiter.take(
+                key, rules, max_wait_s=max_wait_s, flight_s=FLIGHT_TIMEOUTS * self.account.timeout_s + 1.0
             )
+        except RateLimitTimeout as exc:
+            message = f"{endpoint}: no rate-limit slot within {max_wait_s:g} s"
+            raise RateLimited(message, retry_after_s=exc.retry_after_s) from exc
 
     def window_s(self, endpoint: str) -> float:
         """The shortest effective window of an endpoint's rules (real seconds)."""
@@ -298,16 +310,6 @@ class AccountCalls:
                     vendor = huawei_limits(plant_count=count, device_count=count)
                     overrides = self.account.rate_limit_overrides
                     self._limits = effective_limits(vendor, overrides=overrides, speed=self.speed)
-                    unscaled = effective_limits(
-                        vendor, overrides=overrides, speed=self.speed, margin_frac=0, margin_s=0
-                    )
-                    self._lateness_tolerance_s = {
-                        name: min(
-                            (e.window_s - u.window_s) / 2 for e, u in zip(rules, unscaled[name], strict=True)
-                        )
-                        for name, rules in self._limits.items()
-                        if rules
-                    }
                 self._limits_read = (count, now)
             return self._limits
 
@@ -355,11 +357,14 @@ class AccountCalls:
                 f"login refused recently, not retried until the secret changes or the account is reset: "
                 f"{refusal}"
             )
+        before, after = self._limited(
+            "login", self.max_wait_s, self._recorder("login", None, (), {"username": self.account.username})
+        )
         reply = self._client.post(
             PATHS["login"],
             {"username": self.account.username, "password": self.account.secret},
-            before_attempt=lambda _n: self._acquire("login", self.max_wait_s),
-            after_attempt=self._recorder("login", None, (), {"username": self.account.username}),
+            before_attempt=before,
+            after_attempt=after,
         )
         code = reply.fail_code
         if code == OK and reply.token:

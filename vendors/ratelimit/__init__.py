@@ -13,6 +13,9 @@ worker books a slot here before every vendor request, keyed by vendor account an
 
 ``reserve`` takes a slot only if one is free now (else returns the wait); ``reserve_earliest`` books the
 next free slot and returns how long to wait for it; ``acquire`` is ``reserve_earliest`` plus the sleep.
+``take`` (what the vendor adapters use) waits like ``acquire`` but counts the call from when its answer
+came back (``Slot.done()``), so a call that reached the vendor late cannot squeeze the next one into the
+vendor's window.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from __future__ import annotations
 import os
 from urllib.parse import urlsplit
 
-from .base import RateLimiter, RateLimitTimeout, RateStats
+from .base import RateLimiter, RateLimitTimeout, RateStats, Slot
 from .policy import GROWATT_LIMITS, HUAWEI_LIMITS, huawei_limits
 from .redis_limiter import RedisRateLimiter
 from .rules import (
@@ -70,6 +73,7 @@ __all__ = [
     "RateStats",
     "RedisRateLimiter",
     "SQLiteRateLimiter",
+    "Slot",
     "effective_limits",
     "huawei_limits",
     "limiter_from_url",

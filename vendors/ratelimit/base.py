@@ -5,7 +5,7 @@ from __future__ import annotations
 import abc
 import math
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from .rules import RateRule, rules_us
@@ -45,8 +45,24 @@ class RateLimiter(abc.ABC):
     """
 
     @abc.abstractmethod
-    def _book(self, key: str, rules: list[tuple[int, int]], max_wait_us: int) -> tuple[bool, int]:
-        """Atomically: the earliest slot's delay in us; record it only if it is at most ``max_wait_us``."""
+    def _book(
+        self, key: str, rules: list[tuple[int, int]], max_wait_us: int, flight_us: int = 0
+    ) -> tuple[bool, int, str]:
+        """Atomically: the earliest slot's delay in us; record it only if it is at most ``max_wait_us``,
+        and return the booking's id. ``flight_us`` > 0 books it open (see ``take``), else settled."""
+
+    @abc.abstractmethod
+    def _confirm(self, key: str, member: str, rules: list[tuple[int, int]]) -> int:
+        """Atomically: move an open booking later if the bookings made before it (open ones counted as
+        ending now, settled ones at their answer) say so; the us until it (<= 0: the call may go now)."""
+
+    @abc.abstractmethod
+    def _settle(self, key: str, member: str, rules: list[tuple[int, int]]) -> None:
+        """The answer came back: the booking counts from now (or its slot, if later), no longer open."""
+
+    @abc.abstractmethod
+    def _cancel(self, key: str, member: str, rules: list[tuple[int, int]]) -> None:
+        """Give an open booking back: nothing was sent for it."""
 
     @abc.abstractmethod
     def stats(self, key: str) -> RateStats:
@@ -63,7 +79,7 @@ class RateLimiter(abc.ABC):
         """
         if not rules:
             return 0.0
-        granted, delay_us = self._book(key, rules_us(rules), 0)
+        granted, delay_us, _ = self._book(key, rules_us(rules), 0)
         return 0.0 if granted else max(delay_us, 1) / 1_000_000
 
     def reserve_earliest(self, key: str, rules: Sequence[RateRule], *, max_wait_s: float = math.inf) -> float:
@@ -76,10 +92,48 @@ class RateLimiter(abc.ABC):
         if not rules:
             return 0.0
         max_wait_us = _FOREVER_US if max_wait_s >= _FOREVER_US / 1e6 else int(max(max_wait_s, 0.0) * 1e6)
-        granted, delay_us = self._book(key, rules_us(rules), max_wait_us)
+        granted, delay_us, _ = self._book(key, rules_us(rules), max_wait_us)
         if not granted:
             raise RateLimitTimeout(key, delay_us / 1_000_000)
         return delay_us / 1_000_000
+
+    def take(
+        self,
+        key: str,
+        rules: Sequence[RateRule],
+        *,
+        max_wait_s: float,
+        flight_s: float,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> Slot:
+        """Wait until the vendor may be called, and return the slot; call ``Slot.done()`` when the answer
+        (or the failure) came back. ``RateLimitTimeout`` (nothing booked) if that is beyond ``max_wait_s``.
+
+        Unlike ``acquire``, a call taken here counts from when its answer came back, not from its booked
+        slot: the vendor read its clock somewhere between our send and its answer, so a later call sent one
+        window after that answer can never land inside the vendor's window of this one, however late this
+        process woke up or how long the request sat in a queue (a busy machine, a simulator at speed 600
+        where 100 ms is a vendor minute). While a call is open (sent, no answer yet), the calls booked after
+        it wait; ``flight_s`` bounds that (the request's timeout): a process that died mid-call holds the
+        others back at most that long. Bookings stay first come, first served.
+        """
+        if not rules:
+            return Slot(self, key, None, [])
+        us_rules = rules_us(rules)
+        deadline = time.monotonic() + max(max_wait_s, 0.0)
+        max_wait_us = _FOREVER_US if max_wait_s >= _FOREVER_US / 1e6 else int(max(max_wait_s, 0.0) * 1e6)
+        granted, delay_us, member = self._book(key, us_rules, max_wait_us, max(1, int(flight_s * 1e6)))
+        if not granted:
+            raise RateLimitTimeout(key, delay_us / 1_000_000)
+        while True:
+            if delay_us > 0:
+                sleep(delay_us / 1_000_000)
+            delay_us = self._confirm(key, member, us_rules)
+            if delay_us <= 0:
+                return Slot(self, key, member, us_rules)
+            if time.monotonic() + delay_us / 1_000_000 > deadline:
+                self._cancel(key, member, us_rules)
+                raise RateLimitTimeout(key, delay_us / 1_000_000)
 
     def acquire(self, key: str, rules: Sequence[RateRule], *, timeout_s: float) -> None:
         """Wait for a slot and return when the vendor may be called; ``RateLimitTimeout`` past ``timeout_s``.
@@ -96,3 +150,29 @@ class RateLimiter(abc.ABC):
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+class Slot:
+    """A slot from ``RateLimiter.take``: the vendor may be called now; ``done()`` once its answer is back.
+
+    Also a context manager (``done`` on exit, however the call ended). ``done`` is idempotent.
+    """
+
+    __slots__ = ("_limiter", "_member", "_rules", "key")
+
+    def __init__(self, limiter: RateLimiter, key: str, member: str | None, rules: list[tuple[int, int]]):
+        self._limiter = limiter
+        self.key = key
+        self._member = member
+        self._rules = rules
+
+    def done(self) -> None:
+        member, self._member = self._member, None
+        if member is not None:
+            self._limiter._settle(self.key, member, self._rules)
+
+    def __enter__(self) -> Slot:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.done()

@@ -119,3 +119,16 @@ def earliest_slot_us(now_us: int, recent_desc: Sequence[int], rules: Sequence[tu
         if len(recent_desc) >= limit:
             slot = max(slot, recent_desc[limit - 1] + window_us)
     return slot
+
+
+def effective_time_us(at_us: int, flight_us: int | None, now_us: int) -> int:
+    """When a logged call counts as made, for the bookings after it.
+
+    A settled call (``flight_us`` None) counts at its logged time: its answer's arrival, or its slot if it
+    was settled when booked (``reserve``). An open one (booked, maybe sent, no answer yet) counts as made
+    now at the earliest, since the vendor may read its clock any time until the answer, but at most
+    ``flight_us`` after its slot: a process that died mid-call does not hold its key for ever.
+    """
+    if flight_us is None:
+        return at_us
+    return max(at_us, min(now_us, at_us + flight_us))
