@@ -309,6 +309,11 @@ SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update(
         "EnrolmentItemStateEnum": "fleets.models.EnrolmentItem.State",
         # As the fields declare it, (value, value): one name for `command` and `command_kind` alike.
         "CommandKindEnum": lambda: [(kind.value, kind.value) for kind in _command_kinds()],
+        # A campaign may also carry a power target (dispatch.commands.POWER_TARGET): its own, wider set.
+        "CampaignCommandKindEnum": lambda: [
+            *((kind.value, kind.value) for kind in _command_kinds()),
+            ("power_target", "power_target"),
+        ],
         "AccountHealthStatusEnum": "vendors.health.STATUSES",
     }
 )
