@@ -6,11 +6,8 @@ account, 100 plants a call (NBI V7 9.3.2), enough to read every plant once every
 or the same request refused twice within 5 minutes (vendors.ratelimit.policy). So a run reads, per
 account, the plants asked
 longest ago, 100 at a time, and only those last asked at least one window ago: each batch comes round once
-a window, which is exactly the budget. A plant counts as asked from when its read went out (its asked_at),
-and a run that has read every due plant queues the account's next run for when the next plant falls due
-(fleets.tasks), so the cycle is a window, not a window plus the batch's duration plus a beat tick's lag.
-The adapter books every call with the shared limiter first, and a rate-limited run stops and leaves the
-rest for the next beat tick rather than wait or retry.
+a window, which is exactly the budget. The adapter books every call with the shared limiter first, and a
+rate-limited run stops and leaves the rest for the next beat tick rather than wait or retry.
 """
 
 from __future__ import annotations
