@@ -6,7 +6,7 @@ import time
 from datetime import timedelta
 
 import pytest
-from django.db.models import Count, F, Max, Min
+from django.db.models import Count, Max, Min
 
 from fleets.models import Plant, PlantTelemetry, VendorAccount, VendorCall
 from fleets.telemetry import telemetry_sync_account, telemetry_window
@@ -103,40 +103,6 @@ def test_only_one_worker_reads_an_account_at_a_time(huawei_telemetry_sim, org):
     )
     assert telemetry_sync_account(account_id=account.pk).claimed is False
     assert not PlantTelemetry.objects.exists()
-
-
-@pytest.mark.django_db(transaction=True)
-def test_each_plant_is_due_a_window_after_its_read_went_out_and_the_run_says_when(huawei_telemetry_sim, org):
-    """A plant is marked asked when its call went out, not when the answer was stored: a window after
-    that the vendor allows it again, so reads do not slip later every window by the run's own time."""
-    from django.utils import timezone
-
-    from fleets.telemetry import accounts_due_for_telemetry
-
-    sim = huawei_telemetry_sim
-    account = vendor_account_on(sim, org)
-    plants_from_simulator(sim, account)
-    before = timezone.now()
-    outcome = telemetry_sync_account(account_id=account.pk)
-    after = timezone.now()
-    assert (outcome.calls, outcome.plants) == (10, 1000)
-    calls = list(
-        VendorCall.objects.filter(vendor_account=account, endpoint__icontains="realtimekpi").order_by("pk")
-    )
-    assert len(calls) == 10
-    stamps = Plant.objects.values_list("telemetry_polled_at", flat=True)
-    # Ten calls, ten stamps: one per call, each before that call's answer (Huawei's asked time is also the
-    # reading's time), all inside the run.
-    assert len(set(stamps)) == 10
-    assert all(before <= at <= after for at in stamps)
-    assert Plant.objects.exclude(telemetry_polled_at=F("telemetry_at")).count() == 0
-    # Every plant read: the account is next due a window after the first call, not at the next beat tick.
-    window = telemetry_window(account)
-    assert outcome.next_at == min(stamps) + window
-    account.refresh_from_db()
-    assert account.telemetry_next_at == outcome.next_at
-    assert account.pk not in accounts_due_for_telemetry(now=outcome.next_at - timedelta(milliseconds=1))
-    assert account.pk in accounts_due_for_telemetry(now=outcome.next_at)
 
 
 @pytest.mark.django_db(transaction=True)
