@@ -61,15 +61,7 @@ def vendor_accounts_sync_all() -> None:
 
 @shared_task(name="fleets.telemetry_sync_account", **_TASK)
 def telemetry_sync_account(account_id: int) -> None:
-    outcome = telemetry.telemetry_sync_account(account_id=account_id)
-    # The next plant falls due before the next beat tick would notice: run then, not up to a tick later
-    # (a plant read every window plus a tick's lag is read less often than the vendor allows). The run
-    # claims the account's lease as any other, so a beat-started one at the same time does nothing.
-    tick = float(getattr(settings, "VPP_TELEMETRY_TICK_S", 15.0))
-    if outcome.claimed and not outcome.error and outcome.next_at is not None:
-        delay = (outcome.next_at - timezone.now()).total_seconds()
-        if delay < tick:
-            telemetry_sync_account.apply_async((account_id,), countdown=max(delay, 0.0), expires=delay + tick)
+    telemetry.telemetry_sync_account(account_id=account_id)
 
 
 @shared_task(name="fleets.telemetry_tick", **_TASK)

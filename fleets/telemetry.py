@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from fleets.adapters import adapter_for, call_context
@@ -65,7 +65,6 @@ class TelemetryOutcome:
     plants: int = 0
     retry_after_s: float | None = None
     error: str = ""
-    next_at: datetime | None = None  # when the account is next due (None: at the next beat tick)
 
 
 def accounts_due_for_telemetry(*, now: datetime) -> list[int]:
@@ -99,7 +98,6 @@ def telemetry_sync_account(*, account_id: int, max_calls: int | None = None) -> 
     account = VendorAccount.objects.get(pk=account_id)
     window, batch = telemetry_window(account), telemetry_batch(account)
     calls = plants = 0
-    next_due_at: datetime | None = None
     retry_after_s: float | None = None
     error = ""
     try:
@@ -113,10 +111,6 @@ def telemetry_sync_account(*, account_id: int, max_calls: int | None = None) -> 
                     limit=batch,
                 )
                 if not codes:
-                    # Every plant was read within a window: the next is due a window after the one asked
-                    # longest ago. Waiting for it (not for the next beat tick) keeps each plant's reads a
-                    # window apart, the vendor's maximum, instead of a window plus the tick's lag.
-                    next_due_at = telemetry_next_due(account=account, window=window)
                     break
                 try:
                     kpis = adapter.realtime_kpis(codes)
@@ -129,8 +123,6 @@ def telemetry_sync_account(*, account_id: int, max_calls: int | None = None) -> 
                     kpis, error = [], str(exc)
                 calls += 1
                 plants += telemetry_record(account=account, plant_codes=codes, kpis=kpis, now=timezone.now())
-            else:
-                next_due_at = None  # stopped by max_calls: more may be due now
     except RateLimited as exc:
         retry_after_s = max(exc.retry_after_s, 0.0)
     except TransientError as exc:
@@ -138,31 +130,15 @@ def telemetry_sync_account(*, account_id: int, max_calls: int | None = None) -> 
     except (AuthFailed, VendorError) as exc:
         retry_after_s, error = window.total_seconds(), str(exc)
     finally:
-        next_at = timezone.now() + timedelta(seconds=retry_after_s) if retry_after_s else next_due_at
+        next_at = timezone.now() + timedelta(seconds=retry_after_s) if retry_after_s else None
         VendorAccount.objects.filter(pk=account_id).update(
             telemetry_lease_until=None, telemetry_next_at=next_at
         )
     if error:
         log.warning("account %s telemetry: %s", account_id, error)
     return TelemetryOutcome(
-        claimed=True,
-        calls=calls,
-        plants=plants,
-        retry_after_s=retry_after_s,
-        error=error,
-        next_at=next_at,
+        claimed=True, calls=calls, plants=plants, retry_after_s=retry_after_s, error=error
     )
-
-
-def telemetry_next_due(*, account: VendorAccount, window: timedelta) -> datetime | None:
-    """When the account's next plant is due: a window after the earliest last ask of its active plants."""
-    last = (
-        Plant.objects.filter(vendor_account=account, state=Plant.State.ACTIVE)
-        .order_by(F("telemetry_polled_at").asc(nulls_first=True))
-        .values_list("telemetry_polled_at", flat=True)
-        .first()
-    )
-    return last + window if last is not None else None
 
 
 @transaction.atomic
@@ -201,35 +177,8 @@ def telemetry_record(
             latest.append((pk, at, values))
     PlantTelemetry.objects.bulk_create(points, ignore_conflicts=True)
     _update_latest(latest)
-    # Each plant is marked asked when its read went out (the adapter's asked_at, when the limiter booked
-    # it), not when the batch's answer came back: a plant is then due exactly a vendor window after its
-    # last read, and the reads do not drift later by a batch's duration every window.
-    asked = {kpi.plant_code: min(kpi.asked_at, now) for kpi in kpis if kpi.asked_at is not None}
-    unstamped = [code for code in plant_codes if code not in asked]
-    if unstamped:
-        Plant.objects.filter(vendor_account=account, plant_code__in=unstamped).update(telemetry_polled_at=now)
-    _mark_asked(account, asked)
+    Plant.objects.filter(vendor_account=account, plant_code__in=plant_codes).update(telemetry_polled_at=now)
     return len(points)
-
-
-def _mark_asked(account: VendorAccount, asked: dict[str, datetime]) -> None:
-    """telemetry_polled_at per plant code, one parameterised UPDATE sent for all (as _update_latest)."""
-    if not asked:
-        return
-    meta = Plant._meta
-    quote = connection.ops.quote_name
-    column = quote(meta.get_field("telemetry_polled_at").column)
-    # Identifiers from our own model metadata, quoted; every value is a parameter.
-    sql = "UPDATE {} SET {} = %s WHERE {} = %s AND {} = %s".format(  # noqa: S608
-        quote(meta.db_table),
-        column,
-        quote(meta.get_field("vendor_account").column),
-        quote(meta.get_field("plant_code").column),
-    )
-    field = meta.get_field("telemetry_polled_at")
-    params = [[field.get_db_prep_value(at, connection), account.pk, code] for code, at in asked.items()]
-    with connection.cursor() as cursor:
-        cursor.executemany(sql, params)
 
 
 def _update_latest(rows: list[tuple[int, datetime, dict]]) -> None:
