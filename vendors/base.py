@@ -337,8 +337,10 @@ class PlantKpi:
     health: str = ""
     measured_at: datetime | None = None
     # When the plant's (first) read for this answer went out, just before the limiter booked it: the next
-    # identical read is allowed one vendor window after it (fleets.telemetry schedules from it).
-    asked_at: datetime | None = None
+    # identical read is allowed one vendor window after it (fleets.telemetry schedules from it). Not part
+    # of the reading: an answer served again from the shared state (Growatt's 5-minute rule) is equal to
+    # the first, and its later asked_at only makes the next read come later, never early.
+    asked_at: datetime | None = field(default=None, compare=False)
 
 
 # --- the audit trail ---------------------------------------------------------------------------------------
