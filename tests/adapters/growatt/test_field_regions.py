@@ -21,7 +21,7 @@ def test_a_token_of_another_region_is_refused_and_works_on_its_own_server(growat
     with pytest.raises(AuthFailed):
         wrong.list_plants()
     assert len(growatt.records) == calls  # refused credentials are not tried again
-    assert health_read(wrong._health_store, wrong.account.key)["state"] == "credentials_refused"
+    assert health_read(wrong.calls._health_store, wrong.account.key)["state"] == "credentials_refused"
 
     right = growatt.adapter(base_url=growatt.sim.base_url + "/region/us")  # the operator fixed the server
     plants = right.list_plants()
