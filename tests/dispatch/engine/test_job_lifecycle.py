@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+import time_machine
 from django.utils import timezone
 
 from dispatch.engine.sweep import sweep_run
@@ -200,16 +201,18 @@ def test_tasks_not_done_by_the_deadline_time_out_and_the_job_ends_timed_out(
     world, huawei_sim, engine_settings
 ):
     plants = add_huawei(world, huawei_sim, plants=4)
-    job = _create(world, plants, LONG_CHARGE, deadline=timezone.now() + timedelta(seconds=1))
-    # No worker: nothing is ever sent. The sweep alone times the tasks out and finishes the job.
+    deadline = timezone.now() + timedelta(hours=1)  # far off: no busy machine reaches it by accident
+    job = _create(world, plants, LONG_CHARGE, deadline=deadline)
+    # No worker: nothing is ever sent. Before the deadline the sweep leaves the pending tasks alone.
     sweep_run()
     assert DispatchTask.objects.filter(job=job, state=T.PENDING).count() == 4
+    job.refresh_from_db()
+    assert job.state == DispatchJob.State.RUNNING
 
-    def swept_and_finished() -> bool:
+    # Past it (the clock moved, not the wall clock waited for), one sweep alone times the tasks out and
+    # finishes the job.
+    with time_machine.travel(deadline + timedelta(seconds=1), tick=False):
         sweep_run()
-        return DispatchJob.objects.get(pk=job.pk).state not in DispatchJob.OPEN_STATES
-
-    wait_for(swept_and_finished, timeout_s=10, message="the sweep to time the job out")
     job.refresh_from_db()
     assert job.state == DispatchJob.State.TIMED_OUT
     assert set(DispatchTask.objects.filter(job=job).values_list("state", flat=True)) == {T.TIMED_OUT}
