@@ -223,14 +223,20 @@ def test_a_scheduled_job_sends_nothing_before_its_start(world, huawei_sim, engin
     from dispatch.engine.send import request_claim_next
 
     plants = add_huawei(world, huawei_sim, plants=4)
-    start_at = timezone.now() + timedelta(seconds=1.5)
+    start_at = timezone.now() + timedelta(hours=1)  # far off: no busy machine reaches it by accident
     job = _create(world, plants, LONG_CHARGE, start_at=start_at)
     assert job.state == DispatchJob.State.SCHEDULED
     account_ids = {p.vendor_account_id for p in plants}
-    assert all(request_claim_next(account_id=a) is None for a in account_ids)
-    wait_for(lambda: timezone.now() > start_at, timeout_s=5)
-    sweep_run()
+    # Before its start a sweep does not start it and no sender can claim any of its requests.
+    assert sweep_run()["started"] == 0
     job.refresh_from_db()
-    assert job.state == DispatchJob.State.RUNNING
-    claimed = [request_claim_next(account_id=a) for a in account_ids]
+    assert job.state == DispatchJob.State.SCHEDULED
+    assert all(request_claim_next(account_id=a) is None for a in account_ids)
+
+    # At its start (the clock moved, not the wall clock waited for) the sweep starts it and it goes out.
+    with time_machine.travel(start_at + timedelta(seconds=1), tick=False):
+        assert sweep_run()["started"] == 1
+        job.refresh_from_db()
+        assert job.state == DispatchJob.State.RUNNING
+        claimed = [request_claim_next(account_id=a) for a in account_ids]
     assert all(r is not None and r.state == R.SENDING for r in claimed)
