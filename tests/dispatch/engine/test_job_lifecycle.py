@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from django.db import transaction
 from django.utils import timezone
 
 from dispatch.engine.sweep import sweep_run
@@ -41,6 +42,17 @@ def _switches(huawei_sim, plant_code):
         for e in huawei_sim.control.commands()
         if e["endpoint"].endswith("/chargeAndDischarge") and plant_code in e["targets"]
     ]
+
+
+def _deadline_passes(job) -> None:
+    """The job's deadline comes now, while its charge runs. The workers' clock is not ours to move, so what
+    the engine stored for the deadline moves into the past instead: the job's deadline (the sweep stops
+    the tasks still running at it) and the timeout_at its tasks were given, min(vendor bound, deadline)
+    (engine.timing.task_timeout_at). One transaction: no sweep sees the one without the other."""
+    past = timezone.now() - timedelta(seconds=1)
+    with transaction.atomic():
+        DispatchJob.objects.filter(pk=job.pk).update(deadline=past)
+        DispatchTask.objects.filter(job=job, timeout_at__isnull=False).update(timeout_at=past)
 
 
 LONG_CHARGE = ChargeDischarge(action="charge", control="duration", duration_min=24 * 60)  # 2.4 min real
@@ -129,7 +141,14 @@ def test_replace_while_the_old_command_is_in_flight_stops_it_once_it_lands_then_
 def test_a_charge_still_running_at_its_deadline_times_out_and_is_stopped(start_engine, world, huawei_sim):
     plants = add_huawei(world, huawei_sim, plants=6)
     start_engine(workers=1, concurrency=2)
-    job = _create(world, plants, LONG_CHARGE, deadline=timezone.now() + timedelta(seconds=6))
+    job = _create(world, plants, LONG_CHARGE, deadline=timezone.now() + timedelta(hours=1))
+    wait_for(
+        lambda: DispatchTask.objects.filter(job=job, state__in=DispatchTask.RUNNING_STATES).count() == 6,
+        timeout_s=60,
+        message="every task accepted: the charge is running",
+    )
+    assert DispatchJob.objects.get(pk=job.pk).state == DispatchJob.State.RUNNING  # not at its deadline yet
+    _deadline_passes(job)
     wait_job_finished(job, timeout_s=60)
 
     assert job.state == DispatchJob.State.TIMED_OUT
