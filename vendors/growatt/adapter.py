@@ -23,7 +23,12 @@ without a last poll (cancelled, swept) needs a stop command to disarm it.
 Time. Windows are written in the plant's local time (``PlantTarget.timezone``): the device runs them on
 its own clock. Against the real cloud "now" is our clock. Against an accelerated simulator
 (``AccountConfig.clock_speed`` != 1) our clock means nothing to the vendor, so "now" is the device's own
-time as its latest record states it (``storage_last_data`` ``time``).
+time as its latest record states it (``storage_last_data`` ``time``): a record fetched by this very read is
+taken as it stands, never pushed on by the real seconds our own processing took (at speed 600 a 100 ms stall
+of a busy machine would be a vendor minute, and a paused simulator clock does not move at all). Only an
+answer reused from the read cache (Growatt's 5-minute rule, ``calls.read``) is aged, by how long ago it was
+fetched times ``clock_speed``. A window armed ahead (``ChargeDischarge.window_start``, our clock) is placed
+from the instant that device time belongs to (the read), not from whenever the plan is made.
 """
 
 from __future__ import annotations
@@ -250,7 +255,7 @@ class GrowattAdapter:
         if stored:
             return json.loads(stored), False
         zone = _zone(target.timezone)
-        readings, fetched_at = self._readings(target, request_id)
+        readings, ages, asked_at = self._readings(target, request_id)
         if (
             soc is not None
             and readings
@@ -264,9 +269,9 @@ class GrowattAdapter:
                 message=f"already at the target: SOC {[r.soc for r in readings]} vs {soc} % (nothing sent)",
             ))}  # fmt: skip
         else:
-            now_local = self._vendor_now(readings, zone, fetched_at)
+            now_local, ours = self._vendor_now(readings, ages, asked_at, zone)
             if command.window_start is not None:  # armed ahead: the window starts then, on the device clock
-                lead_s = (command.window_start - datetime.now(UTC)).total_seconds() * self.account.clock_speed
+                lead_s = (command.window_start - ours).total_seconds() * self.account.clock_speed
                 now_local += timedelta(seconds=max(lead_s, 0.0))
             window = cmd.plan_window(now_local, minutes)
             steps = cmd.charge_steps if command.action == "charge" else cmd.discharge_steps
@@ -343,7 +348,7 @@ class GrowattAdapter:
         ended = self.calls.state.get(self.calls.key("ended", request_id, target.plant_code))
         if ended:  # told once, told again: a re-poll (a crash before the caller stored it) changes nothing
             return _status_from_json(json.loads(ended))
-        answers, fetched_at = self._read_storage(target, request_id)
+        answers, ages, asked_at = self._read_storage(target, request_id)
         refused = [(sn, a) for sn, a in answers if not a.ok]
         if refused:
             sn, answer = refused[0]
@@ -351,7 +356,7 @@ class GrowattAdapter:
             return self._finish(command, target, request_id, task, window, TaskState.FAILED, message,
                                 None, None, str(answer.error_code), datetime.now(zone))  # fmt: skip
         readings = [Reading.parse(sn, a.data, zone) for sn, a in answers]
-        vendor_now = self._vendor_now(readings, zone, fetched_at)
+        vendor_now, _ = self._vendor_now(readings, ages, asked_at, zone)
         sent_at = task.sent_at if task.sent_at.tzinfo else task.sent_at.replace(tzinfo=UTC)
         elapsed = max(0.0, (datetime.now(UTC) - sent_at).total_seconds()) * self.account.clock_speed
         extended = False
@@ -419,22 +424,28 @@ class GrowattAdapter:
 
     # --- reads ---------------------------------------------------------------------------------------------
 
-    def _readings(self, target: PlantTarget, request_id: str | None) -> tuple[list[Reading], float]:
-        """Every storage machine's latest record; a refusal (no such machine) is a Refusal."""
+    def _readings(
+        self, target: PlantTarget, request_id: str | None
+    ) -> tuple[list[Reading], list[float], float]:
+        """Every storage machine's latest record, their ages and when the read began (``_read_storage``);
+        a refusal (no such machine) is a Refusal."""
         zone = _zone(target.timezone)
-        answers, fetched_at = self._read_storage(target, request_id)
+        answers, ages, asked_at = self._read_storage(target, request_id)
         for sn, answer in answers:
             if not answer.ok:
                 raise Refusal(
                     f"storage machine {sn}: {answer.error_msg} (storage_last_data)", str(answer.error_code)
                 )
-        return [Reading.parse(sn, a.data, zone) for sn, a in answers], fetched_at
+        return [Reading.parse(sn, a.data, zone) for sn, a in answers], ages, asked_at
 
     def _read_storage(
         self, target: PlantTarget, request_id: str | None
-    ) -> tuple[list[tuple[str, Answer]], float]:
-        answers = []
-        oldest = time.time()
+    ) -> tuple[list[tuple[str, Answer]], list[float], float]:
+        """Each machine's answer, its age in seconds of our clock when this read began (0 for one fetched
+        now, how long ago it was fetched for one reused from the read cache, ``calls.read``) and when this
+        read began (epoch seconds, our clock)."""
+        answers, ages = [], []
+        asked_at = time.time()
         for sn in target.storage_sns:
             answer, fetched_at = self.calls.read(
                 "POST",
@@ -447,18 +458,30 @@ class GrowattAdapter:
                 # 4.3.13 answers one record (an object): anything else ends the task with it recorded.
                 raise BadAnswer(STORAGE_LAST_DATA, "data is not an object", json.dumps(answer.data))
             answers.append((sn, answer))
-            oldest = min(oldest, fetched_at)
-        return answers, oldest
+            ages.append(max(0.0, asked_at - fetched_at))
+        return answers, ages, asked_at
 
-    def _vendor_now(self, readings: list[Reading], zone: ZoneInfo, fetched_at: float) -> datetime:
-        """Now on the device's clock, in the plant's zone (see the module docstring, "Time")."""
+    def _vendor_now(
+        self, readings: list[Reading], ages: list[float], asked_at: float, zone: ZoneInfo
+    ) -> tuple[datetime, datetime]:
+        """Now on the device's clock, in the plant's zone, and the instant of our clock (UTC) it belongs to
+        (see the module docstring, "Time").
+
+        Against the real cloud (speed 1) both are our clock. Against an accelerated simulator it is the
+        latest record's own time, aged only by how long a cached answer had been kept when the read began
+        (``_read_storage``): never by the real time spent since, which is load, not vendor time."""
+        ours = datetime.now(UTC)
         if self.account.clock_speed == 1.0:
-            return datetime.now(zone)
-        times = [r.time for r in readings if r.time is not None]
-        if not times:
-            return datetime.now(zone)
-        elapsed = max(0.0, time.time() - fetched_at) * self.account.clock_speed
-        return max(times) + timedelta(seconds=elapsed)
+            return ours.astimezone(zone), ours
+        speed = self.account.clock_speed
+        known = [
+            r.time + timedelta(seconds=age * speed)
+            for r, age in zip(readings, ages, strict=True)
+            if r.time is not None
+        ]
+        if not known:
+            return ours.astimezone(zone), ours
+        return max(known), datetime.fromtimestamp(asked_at, UTC)
 
 
 # --- helpers -----------------------------------------------------------------------------------------------

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import time_machine
+
 from tests.adapters.growatt.helpers import minutes, poll_once
 from vendors.base import ChargeDischarge, Outcome, TaskState
 
@@ -116,10 +118,15 @@ def test_a_window_armed_ahead_starts_at_its_own_time(growatt):
     plant = growatt.plant_in("Australia/Sydney")
     adapter = growatt.adapter()
     start = growatt.pause_at("Australia/Sydney", 14, 20)
-    # 40 vendor minutes (and 30 s of slack for the real time this call takes) from now, on our clock.
-    lead = timedelta(minutes=40, seconds=30) / growatt.sim.speed
-    command = ChargeDischarge("discharge", "duration", duration_min=60, window_start=datetime.now(UTC) + lead)
-    (result,) = adapter.send(command, [growatt.target(plant)], request_id="syd-armed").results
+    # window_start is on our clock: 40 vendor minutes ahead is 40 min / speed of ours. Our clock stands
+    # still too while the adapter reads and plans (the simulated one is paused), so the real time this
+    # call takes on a busy machine cannot move the window (at speed 600, 100 ms is a vendor minute).
+    with time_machine.travel(datetime.now(UTC), tick=False):
+        lead = timedelta(minutes=40) / growatt.sim.speed
+        command = ChargeDischarge(
+            "discharge", "duration", duration_min=60, window_start=datetime.now(UTC) + lead
+        )
+        (result,) = adapter.send(command, [growatt.target(plant)], request_id="syd-armed").results
 
     assert result.outcome == Outcome.ACCEPTED
     assert "15:00-16:00 local (Australia/Sydney)" in result.message

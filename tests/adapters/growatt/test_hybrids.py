@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import time_machine
 
 from tests.adapters.growatt.helpers import poll_once, wait_real
 from vendors.base import ChargeDischarge, DeviceInfo, DevicePower, Outcome, PlantTarget, TaskState
@@ -158,8 +159,11 @@ def test_a_device_that_answers_success_but_does_not_act_fails_unconfirmed(growat
     assert sent.outcome == Outcome.ACCEPTED
     growatt.control.advance(20 * 60)
     wait_real(0.6)
-    sent_at = datetime.now(UTC) - timedelta(seconds=20 * 60 / growatt.sim.speed)
-    status = poll_once(adapter, command, "hyb-fail", target, sent.remote_id, sent_at=sent_at)
+    # Twenty vendor minutes since the send, on our clock (sent_at), held still through the poll: a stall of
+    # a busy machine is no vendor time (at speed 600, 10 s more would be "time is up" of the 2 h window).
+    with time_machine.travel(datetime.now(UTC), tick=False):
+        sent_at = datetime.now(UTC) - timedelta(seconds=20 * 60 / growatt.sim.speed)
+        status = poll_once(adapter, command, "hyb-fail", target, sent.remote_id, sent_at=sent_at)
     assert status.state == TaskState.FAILED and status.message.startswith("not confirmed"), status.message
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+import time_machine
+from django.db import transaction
 from django.utils import timezone
 
 from dispatch.engine.sweep import sweep_run
@@ -40,6 +42,17 @@ def _switches(huawei_sim, plant_code):
         for e in huawei_sim.control.commands()
         if e["endpoint"].endswith("/chargeAndDischarge") and plant_code in e["targets"]
     ]
+
+
+def _deadline_passes(job) -> None:
+    """The job's deadline comes now, while its charge runs. The workers' clock is not ours to move, so what
+    the engine stored for the deadline moves into the past instead: the job's deadline (the sweep stops
+    the tasks still running at it) and the timeout_at its tasks were given, min(vendor bound, deadline)
+    (engine.timing.task_timeout_at). One transaction: no sweep sees the one without the other."""
+    past = timezone.now() - timedelta(seconds=1)
+    with transaction.atomic():
+        DispatchJob.objects.filter(pk=job.pk).update(deadline=past)
+        DispatchTask.objects.filter(job=job, timeout_at__isnull=False).update(timeout_at=past)
 
 
 LONG_CHARGE = ChargeDischarge(action="charge", control="duration", duration_min=24 * 60)  # 2.4 min real
@@ -128,7 +141,14 @@ def test_replace_while_the_old_command_is_in_flight_stops_it_once_it_lands_then_
 def test_a_charge_still_running_at_its_deadline_times_out_and_is_stopped(start_engine, world, huawei_sim):
     plants = add_huawei(world, huawei_sim, plants=6)
     start_engine(workers=1, concurrency=2)
-    job = _create(world, plants, LONG_CHARGE, deadline=timezone.now() + timedelta(seconds=6))
+    job = _create(world, plants, LONG_CHARGE, deadline=timezone.now() + timedelta(hours=1))
+    wait_for(
+        lambda: DispatchTask.objects.filter(job=job, state__in=DispatchTask.RUNNING_STATES).count() == 6,
+        timeout_s=60,
+        message="every task accepted: the charge is running",
+    )
+    assert DispatchJob.objects.get(pk=job.pk).state == DispatchJob.State.RUNNING  # not at its deadline yet
+    _deadline_passes(job)
     wait_job_finished(job, timeout_s=60)
 
     assert job.state == DispatchJob.State.TIMED_OUT
@@ -200,16 +220,18 @@ def test_tasks_not_done_by_the_deadline_time_out_and_the_job_ends_timed_out(
     world, huawei_sim, engine_settings
 ):
     plants = add_huawei(world, huawei_sim, plants=4)
-    job = _create(world, plants, LONG_CHARGE, deadline=timezone.now() + timedelta(seconds=1))
-    # No worker: nothing is ever sent. The sweep alone times the tasks out and finishes the job.
+    deadline = timezone.now() + timedelta(hours=1)  # far off: no busy machine reaches it by accident
+    job = _create(world, plants, LONG_CHARGE, deadline=deadline)
+    # No worker: nothing is ever sent. Before the deadline the sweep leaves the pending tasks alone.
     sweep_run()
     assert DispatchTask.objects.filter(job=job, state=T.PENDING).count() == 4
+    job.refresh_from_db()
+    assert job.state == DispatchJob.State.RUNNING
 
-    def swept_and_finished() -> bool:
+    # Past it (the clock moved, not the wall clock waited for), one sweep alone times the tasks out and
+    # finishes the job.
+    with time_machine.travel(deadline + timedelta(seconds=1), tick=False):
         sweep_run()
-        return DispatchJob.objects.get(pk=job.pk).state not in DispatchJob.OPEN_STATES
-
-    wait_for(swept_and_finished, timeout_s=10, message="the sweep to time the job out")
     job.refresh_from_db()
     assert job.state == DispatchJob.State.TIMED_OUT
     assert set(DispatchTask.objects.filter(job=job).values_list("state", flat=True)) == {T.TIMED_OUT}
@@ -220,14 +242,20 @@ def test_a_scheduled_job_sends_nothing_before_its_start(world, huawei_sim, engin
     from dispatch.engine.send import request_claim_next
 
     plants = add_huawei(world, huawei_sim, plants=4)
-    start_at = timezone.now() + timedelta(seconds=1.5)
+    start_at = timezone.now() + timedelta(hours=1)  # far off: no busy machine reaches it by accident
     job = _create(world, plants, LONG_CHARGE, start_at=start_at)
     assert job.state == DispatchJob.State.SCHEDULED
     account_ids = {p.vendor_account_id for p in plants}
-    assert all(request_claim_next(account_id=a) is None for a in account_ids)
-    wait_for(lambda: timezone.now() > start_at, timeout_s=5)
-    sweep_run()
+    # Before its start a sweep does not start it and no sender can claim any of its requests.
+    assert sweep_run()["started"] == 0
     job.refresh_from_db()
-    assert job.state == DispatchJob.State.RUNNING
-    claimed = [request_claim_next(account_id=a) for a in account_ids]
+    assert job.state == DispatchJob.State.SCHEDULED
+    assert all(request_claim_next(account_id=a) is None for a in account_ids)
+
+    # At its start (the clock moved, not the wall clock waited for) the sweep starts it and it goes out.
+    with time_machine.travel(start_at + timedelta(seconds=1), tick=False):
+        assert sweep_run()["started"] == 1
+        job.refresh_from_db()
+        assert job.state == DispatchJob.State.RUNNING
+        claimed = [request_claim_next(account_id=a) for a in account_ids]
     assert all(r is not None and r.state == R.SENDING for r in claimed)
