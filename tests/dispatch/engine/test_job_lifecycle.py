@@ -11,28 +11,14 @@ from django.utils import timezone
 
 from dispatch.engine.sweep import sweep_run
 from dispatch.models import DispatchJob, DispatchTask, VendorRequest
-from dispatch.services import dispatch_job_cancel, dispatch_job_create, dispatch_tasks_retry
+from dispatch.services import dispatch_job_cancel, dispatch_tasks_retry
 from tests.dispatch.engine.conftest import wait_job_finished
-from tests.dispatch.engine.world import add_huawei
+from tests.dispatch.engine.world import add_huawei, create_job
 from tests.plugins.celery_worker import wait_for
 from vendors.base import ChargeDischarge
 
 T = DispatchTask.State
 R = VendorRequest.State
-
-
-def _create(world, plants, command, **kwargs):
-    job, created = dispatch_job_create(
-        organization=world.organization,
-        created_by=None,
-        command_kind="charge_discharge",
-        params={"action": command.action},
-        command=command,
-        plant_ids=[p.pk for p in plants],
-        **kwargs,
-    )
-    assert created
-    return job
 
 
 def _switches(huawei_sim, plant_code):
@@ -63,7 +49,7 @@ LONG_CHARGE = ChargeDischarge(action="charge", control="duration", duration_min=
 def test_cancel_sends_the_vendor_stop_and_ends_the_job_cancelled(start_engine, world, huawei_sim, alice):
     plants = add_huawei(world, huawei_sim, plants=12)
     start_engine(workers=1, concurrency=2)
-    job = _create(world, plants, LONG_CHARGE)
+    job = create_job(world, plants, LONG_CHARGE)
     wait_for(
         lambda: DispatchTask.objects.filter(job=job, state__in=DispatchTask.RUNNING_STATES).count() == 12,
         timeout_s=60,
@@ -87,14 +73,14 @@ def test_cancel_sends_the_vendor_stop_and_ends_the_job_cancelled(start_engine, w
 def test_replace_stops_the_running_task_first_then_sends_the_new_command(start_engine, world, huawei_sim):
     plants = add_huawei(world, huawei_sim, plants=8)
     start_engine(workers=1, concurrency=2)
-    old = _create(world, plants, LONG_CHARGE)
+    old = create_job(world, plants, LONG_CHARGE)
     wait_for(
         lambda: DispatchTask.objects.filter(job=old, state__in=DispatchTask.RUNNING_STATES).count() == 8,
         timeout_s=60,
         message="the first job's tasks accepted",
     )
     discharge = ChargeDischarge(action="discharge", control="duration", duration_min=10)
-    new = _create(world, plants, discharge, on_conflict=DispatchJob.OnConflict.REPLACE)
+    new = create_job(world, plants, discharge, on_conflict=DispatchJob.OnConflict.REPLACE)
     wait_job_finished(new, timeout_s=60)
     wait_job_finished(old, timeout_s=30)
 
@@ -114,7 +100,7 @@ def test_replace_while_the_old_command_is_in_flight_stops_it_once_it_lands_then_
     # Slow answers: the replace arrives while the old command is with the vendor and its answer is not.
     huawei_sim.control.set_faults(latency_ms=2500, paths=["chargeAndDischarge"])
     start_engine(workers=1, concurrency=2)
-    old = _create(world, plants, LONG_CHARGE)
+    old = create_job(world, plants, LONG_CHARGE)
     wait_for(
         lambda: DispatchTask.objects.filter(job=old, state=T.SENDING).count() == 8,
         timeout_s=60,
@@ -122,7 +108,7 @@ def test_replace_while_the_old_command_is_in_flight_stops_it_once_it_lands_then_
         message="the first job's command in flight",
     )
     discharge = ChargeDischarge(action="discharge", control="duration", duration_min=10)
-    new = _create(world, plants, discharge, on_conflict=DispatchJob.OnConflict.REPLACE)
+    new = create_job(world, plants, discharge, on_conflict=DispatchJob.OnConflict.REPLACE)
     # The vendor may have the old command: its stop waits for the answer instead of forgetting it.
     stops = VendorRequest.objects.filter(job=old, purpose=VendorRequest.Purpose.STOP)
     assert stops.exists() and all(s.after is not None and s.after.job_id == old.pk for s in stops)
@@ -141,7 +127,7 @@ def test_replace_while_the_old_command_is_in_flight_stops_it_once_it_lands_then_
 def test_a_charge_still_running_at_its_deadline_times_out_and_is_stopped(start_engine, world, huawei_sim):
     plants = add_huawei(world, huawei_sim, plants=6)
     start_engine(workers=1, concurrency=2)
-    job = _create(world, plants, LONG_CHARGE, deadline=timezone.now() + timedelta(hours=1))
+    job = create_job(world, plants, LONG_CHARGE, deadline=timezone.now() + timedelta(hours=1))
     wait_for(
         lambda: DispatchTask.objects.filter(job=job, state__in=DispatchTask.RUNNING_STATES).count() == 6,
         timeout_s=60,
@@ -171,10 +157,10 @@ def test_a_conflicting_command_is_refused_with_409_naming_the_plants_and_writes_
     from vpp.errors import DomainError
 
     plants = add_huawei(world, huawei_sim, plants=6)
-    _create(world, plants[:3], LONG_CHARGE)  # nothing runs it: its tasks stay pending, still "open"
+    create_job(world, plants[:3], LONG_CHARGE)  # nothing runs it: its tasks stay pending, still "open"
     before = (DispatchJob.objects.count(), DispatchTask.objects.count(), VendorRequest.objects.count())
     with pytest.raises(DomainError) as refused:
-        _create(world, plants, ChargeDischarge(action="discharge", control="duration", duration_min=5))
+        create_job(world, plants, ChargeDischarge(action="discharge", control="duration", duration_min=5))
     assert refused.value.http_status == 409 and refused.value.field == "plants"
     assert all(str(p.pk) in refused.value.detail for p in plants[:3])
     assert (
@@ -183,7 +169,7 @@ def test_a_conflicting_command_is_refused_with_409_naming_the_plants_and_writes_
         VendorRequest.objects.count(),
     ) == before
     # A stop is never in conflict: it is what ends the running task.
-    _create(world, plants, ChargeDischarge(action="stop"))
+    create_job(world, plants, ChargeDischarge(action="stop"))
 
 
 @pytest.mark.worker
@@ -193,7 +179,7 @@ def test_failed_tasks_are_retried_under_a_new_request_identity(start_engine, wor
     failing = plants[:4]
     huawei_sim.control.fail_tasks([p.plant_code for p in failing])
     start_engine(workers=1, concurrency=2)
-    job = _create(world, plants, ChargeDischarge(action="charge", control="duration", duration_min=10))
+    job = create_job(world, plants, ChargeDischarge(action="charge", control="duration", duration_min=10))
     wait_job_finished(job, timeout_s=60)
     assert job.state == DispatchJob.State.PARTIALLY_COMPLETED
     assert set(DispatchTask.objects.filter(job=job, state=T.FAILED).values_list("plant_id", flat=True)) == {
@@ -221,7 +207,7 @@ def test_tasks_not_done_by_the_deadline_time_out_and_the_job_ends_timed_out(
 ):
     plants = add_huawei(world, huawei_sim, plants=4)
     deadline = timezone.now() + timedelta(hours=1)  # far off: no busy machine reaches it by accident
-    job = _create(world, plants, LONG_CHARGE, deadline=deadline)
+    job = create_job(world, plants, LONG_CHARGE, deadline=deadline)
     # No worker: nothing is ever sent. Before the deadline the sweep leaves the pending tasks alone.
     sweep_run()
     assert DispatchTask.objects.filter(job=job, state=T.PENDING).count() == 4
@@ -243,7 +229,7 @@ def test_a_scheduled_job_sends_nothing_before_its_start(world, huawei_sim, engin
 
     plants = add_huawei(world, huawei_sim, plants=4)
     start_at = timezone.now() + timedelta(hours=1)  # far off: no busy machine reaches it by accident
-    job = _create(world, plants, LONG_CHARGE, start_at=start_at)
+    job = create_job(world, plants, LONG_CHARGE, start_at=start_at)
     assert job.state == DispatchJob.State.SCHEDULED
     account_ids = {p.vendor_account_id for p in plants}
     # Before its start a sweep does not start it and no sender can claim any of its requests.

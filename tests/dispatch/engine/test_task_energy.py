@@ -16,10 +16,10 @@ import pytest
 from django.utils import timezone
 
 from dispatch.models import DispatchJob, DispatchTask
-from dispatch.services import dispatch_job_cancel, dispatch_job_create
+from dispatch.services import dispatch_job_cancel
 from fleets.models import Plant, PlantTelemetry, VendorAccount
 from tests.dispatch.engine.conftest import ENGINE_ENV, wait_job_finished
-from tests.dispatch.engine.world import add_huawei, huawei_soc
+from tests.dispatch.engine.world import add_huawei, create_job, huawei_soc
 from tests.plugins.celery_worker import wait_for, worker_env
 from vendors.base import ChargeDischarge
 
@@ -27,20 +27,6 @@ T = DispatchTask.State
 SPEED = 120.0
 LONG_CHARGE = ChargeDischarge(action="charge", control="duration", duration_min=24 * 60)
 READINGS = 3  # charging readings seen before the charge is ended: about 15 vendor minutes
-
-
-def _create(world, plants, command, **kwargs) -> DispatchJob:
-    job, created = dispatch_job_create(
-        organization=world.organization,
-        created_by=None,
-        command_kind="charge_discharge",
-        params={"action": command.action},
-        command=command,
-        plant_ids=[p.pk for p in plants],
-        **kwargs,
-    )
-    assert created
-    return job
 
 
 def _charging_readings(task: DispatchTask) -> int:
@@ -53,7 +39,7 @@ def _charging_readings(task: DispatchTask) -> int:
 
 
 def _charge_until_seen(world, plant: Plant) -> tuple[DispatchJob, DispatchTask]:
-    job = _create(world, [plant], LONG_CHARGE)
+    job = create_job(world, [plant], LONG_CHARGE)
     task = DispatchTask.objects.get(job=job)
     wait_for(
         lambda: _charging_readings(task) >= READINGS,
@@ -99,7 +85,7 @@ def test_cancelled_replaced_and_timed_out_charges_get_their_energy_from_telemetr
 
     # 2. Replaced by a newer job (which starts later: the battery idles once the old charge is stopped).
     old, replaced = _charge_until_seen(world, replaced_plant)
-    newer = _create(
+    newer = create_job(
         world,
         [replaced_plant],
         ChargeDischarge(action="discharge", control="duration", duration_min=10),

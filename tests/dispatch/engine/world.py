@@ -139,6 +139,21 @@ def growatt_soc(sim, plant: Plant) -> float | None:
     return sim.control.plant(int(plant.plant_code)).get("soc")
 
 
+def create_job(world: World, plants: list[Plant], command: ChargeDischarge, **kwargs):
+    """A charge/discharge job over `plants`, created through the service the API calls (it must be new)."""
+    job, created = dispatch_job_create(
+        organization=world.organization,
+        created_by=None,
+        command_kind="charge_discharge",
+        params={"action": command.action},
+        command=command,
+        plant_ids=[p.pk for p in plants],
+        **kwargs,
+    )
+    assert created
+    return job
+
+
 def charge_one_plant(world: World, plant: Plant):
     """A 30-minute charge of one plant, created through the service the API calls."""
     job, _ = dispatch_job_create(
