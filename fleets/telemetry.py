@@ -162,8 +162,11 @@ def telemetry_record(
         if timezone.is_naive(at):
             at = timezone.make_aware(at, timezone.get_default_timezone())
         # The vendor's own time says how stale a reading is (an offline datalogger's last data), but never
-        # later than its arrival: a skewed vendor clock, or a simulator running faster than real time.
-        at = min(at, now)
+        # later than when we asked for it (a skewed vendor clock, or a simulator running faster than real
+        # time). Not its arrival: a batch read plant by plant (Growatt) arrives seconds after its first
+        # plant was asked, and a sample stamped on arrival would stand for a moment after a command that
+        # landed while the batch was being read, showing the battery idle when it was already working.
+        at = min(at, kpi.asked_at or now, now)
         values = {
             "soc_pct": kpi.soc_pct,
             "battery_power_w": kpi.battery_power_w,

@@ -336,10 +336,11 @@ class PlantKpi:
     meter_power_w: float | None = None
     health: str = ""
     measured_at: datetime | None = None
-    # When the plant's (first) read for this answer went out, just before the limiter booked it: the next
-    # identical read is allowed one vendor window after it (fleets.telemetry schedules from it). Not part
-    # of the reading: an answer served again from the shared state (Growatt's 5-minute rule) is equal to
-    # the first, and its later asked_at only makes the next read come later, never early.
+    # When the plant's (first) read for this answer went out: the vendor sampled it no later, so
+    # fleets.telemetry never stamps the reading later than this (an accelerated simulator's clock, or a
+    # batch read plant by plant that arrives seconds after its first plant was asked). An answer served
+    # again from the shared state (Growatt's 5-minute rule) carries when it was first fetched. Not part of
+    # the reading's value: equal answers compare equal whenever they were asked.
     asked_at: datetime | None = field(default=None, compare=False)
 
 

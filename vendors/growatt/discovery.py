@@ -19,6 +19,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -239,26 +240,34 @@ def realtime_kpis(calls: GrowattCalls, plant_codes: Sequence[str]) -> list[Plant
             zone = zones.load(zone_name or "UTC")
         except ValueError:
             zone = zones.load("UTC")
-        asked_at = datetime.now(UTC)  # each SN's read is booked from here on: the next is due a window later
+        # When this answer's first read went out: now, or earlier where Growatt's 5-minute rule serves the
+        # answer fetched last time (its fetch time bounds when it was asked).
+        asked = time.time()
         storage = []
         for sn in devices["storage"]:
-            answer, _ = calls.read(
+            answer, fetched = calls.read(
                 "POST", "device/storage/storage_last_data", {"storage_sn": sn}, targets=(plant_id, sn)
             )
+            asked = min(asked, fetched)
             if answer.ok and isinstance(answer.data, dict):
                 storage.append(answer.data)
         for sn, name in devices.get("hybrids", []):
             family = fam.FAMILIES[name]
-            answer, _ = calls.read("POST", family.last_data, {family.sn_param: sn}, targets=(plant_id, sn))
+            answer, fetched = calls.read(
+                "POST", family.last_data, {family.sn_param: sn}, targets=(plant_id, sn)
+            )
+            asked = min(asked, fetched)
             if answer.ok and isinstance(answer.data, dict):
                 storage.append(fam.as_storage_record(family, answer.data))
         inverters = []
         for sn in devices["inverters"]:
-            answer, _ = calls.read(
+            answer, fetched = calls.read(
                 "GET", "device/inverter/last_new_data", {"device_sn": sn}, targets=(plant_id, sn)
             )
+            asked = min(asked, fetched)
             if answer.ok and isinstance(answer.data, dict):
                 inverters.append(answer.data)
+        asked_at = datetime.fromtimestamp(asked, UTC)
         out.append(replace(_kpi(plant_id, zone, storage, inverters), asked_at=asked_at))
     return out
 
