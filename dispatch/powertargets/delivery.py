@@ -20,8 +20,10 @@ count from the interval they joined in).
 - Energy is in the vendors' time (a simulator's clock speed multiplies our seconds), as the vendors and
   their simulators count it.
 - Confirmation, per task: `accepted` the vendor took the command; `finished` the vendor says it is done;
-  `confirmed` a reading within `CONFIRM_WITHIN_S` (15 vendor minutes) of its command landing shows the
-  plant moving, above its baseline, at least `CONFIRM_SHARE` of its allocation in the target's direction.
+  `confirmed` one of the first `CONFIRM_READINGS` readings after its command landed (15 vendor minutes
+  at the vendors' read rate) shows the plant moving, above its baseline, at least `CONFIRM_SHARE` of its
+  allocation in the target's direction. Counted in readings, not minutes: a read of ours that came late
+  (the account's quota busy with the fleet's sends, a loaded worker) is not the plant's delay.
 - Outcome once the window is over: `delivered` when every interval after the ramp is within 5 % of the
   target; `failed` when at most 5 % of the target's energy came; else `partially_delivered`, with the
   shortfall and the plants behind it (measured below 90 % of their allocation).
@@ -45,7 +47,7 @@ T = DispatchTask.State
 TOLERANCE = 0.05  # "within 5 % of the target"
 BASELINE_S = 3600.0  # vendor seconds before the window: the baseline hour
 HOLD_S = 2 * 300.0 * 1.03  # vendor seconds a reading stands for the plant after it (two KPI windows)
-CONFIRM_WITHIN_S = 900.0  # vendor seconds after its command landed: three KPI windows (one read per 5 min)
+CONFIRM_READINGS = 3  # readings after its command landed: three KPI windows at one read per 5 minutes
 CONFIRM_SHARE = 0.5
 BEHIND_SHARE = 0.9
 FAILED_RATIO = 0.05
@@ -273,7 +275,6 @@ def power_target_delivery(*, target: PowerTarget, now: datetime | None = None) -
     target_kwh = target.power_kw * target.duration_min / 60
 
     # --- confirmation per task, rolled up --------------------------------------------------------------
-    confirm_within = timedelta(seconds=CONFIRM_WITHIN_S / speed)
     plants_out, accepted_n, finished_n, confirmed_n = [], 0, 0, 0
     for p in parts:
         task = p.task
@@ -285,11 +286,8 @@ def power_target_delivery(*, target: PowerTarget, now: datetime | None = None) -
         )
         finished = state == T.COMPLETED
         landed = max(p.eta, changed_at[p.plant_id] or p.eta)
-        confirmed = any(
-            landed <= at <= landed + confirm_within
-            and kw - baseline[p.plant_id] >= CONFIRM_SHARE * p.allocated_kw
-            for at, kw in readings.get(p.plant_id, ())
-        )
+        after = [kw for at, kw in readings.get(p.plant_id, ()) if at >= landed][:CONFIRM_READINGS]
+        confirmed = any(kw - baseline[p.plant_id] >= CONFIRM_SHARE * p.allocated_kw for kw in after)
         accepted_n += accepted
         finished_n += finished
         confirmed_n += confirmed

@@ -217,3 +217,26 @@ def test_stored_intervals_are_the_owners_only(bob_api, charlie_api, job):
         reallocate_tick()
         assert charlie_api.get(f"{URL}/{job.job_id}/delivery").status_code == 404
     assert PowerTargetInterval.objects.filter(target=job).count() == 6
+
+
+@pytest.mark.django_db
+def test_confirmation_counts_readings_after_the_command_not_minutes(bob_api, job):
+    """A plant read late (our reads held up, e.g. by the fleet's sends on the same quota) is confirmed by
+    the first readings that do come; one that shows nothing in its first three readings is not."""
+    late, slow, *rest = sorted(job.plants.values_list("plant_id", flat=True))
+    readings(job, {pk: -5000.0 for pk in rest})
+    start = job.window_start
+    # `late`: no reading for 20 minutes after its command, then moving.
+    PlantTelemetry.objects.bulk_create([
+        PlantTelemetry(plant_id=late, measured_at=start + timedelta(minutes=m), battery_power_w=-5000.0)
+        for m in (21, 26)
+    ])  # fmt: skip
+    # `slow`: read on time, idle in its first three readings, moving from the fourth.
+    PlantTelemetry.objects.bulk_create([
+        PlantTelemetry(plant_id=slow, measured_at=start + timedelta(minutes=m), battery_power_w=w)
+        for m, w in ((1, 0.0), (6, 0.0), (11, 0.0), (16, -5000.0), (21, -5000.0))
+    ])  # fmt: skip
+    rows = {row["plant"]: row for row in delivery(bob_api, job)["plants"]}
+    assert rows[late]["confirmed"] is True
+    assert rows[slow]["confirmed"] is False
+    assert all(rows[pk]["confirmed"] for pk in rest)

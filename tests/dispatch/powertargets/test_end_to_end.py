@@ -25,6 +25,11 @@ from vendors.simkit.launcher import running_simulator
 
 URL = "/api/v1/dispatches"
 SPEED = 120.0  # a vendor minute is half a second: the 60-minute window lasts 30 s
+# The 400-plant run reads 40 Growatt plants per account one by one (two calls each): on this two-core
+# machine with two CPU-bound processes beside it a cycle took 4-5 s, which at 120x is 8-10 vendor minutes,
+# past the 5-minute window the delivery is measured at. At 60x it is 4-5 vendor minutes: the machine can
+# read at the vendors' rate, so what is asserted is the product's accuracy, not the machine's speed.
+ACCEPTANCE_SPEED = 60.0
 FLOOR = 20.0
 UNDER_SHARE = 0.3
 
@@ -41,8 +46,9 @@ def test_a_discharge_target_is_planned_sent_and_measured_on_both_vendors(
 @pytest.fixture
 def acceptance_sims():
     """400 plants: 320 Huawei plants over 2 accounts and 80 Growatt plants over 2, sized for issue 11."""
-    huawei_args = ("--plants", "320", "--accounts", "2", "--unenrolled", "0", "--speed", str(SPEED))
-    growatt_args = ("--plants", "80", "--accounts", "2", "--unenrolled", "0", "--speed", str(SPEED))
+    speed = str(ACCEPTANCE_SPEED)
+    huawei_args = ("--plants", "320", "--accounts", "2", "--unenrolled", "0", "--speed", speed)
+    growatt_args = ("--plants", "80", "--accounts", "2", "--unenrolled", "0", "--speed", speed)
     with (
         running_simulator("vendors.huawei.simulator", *huawei_args, "--seed", "41") as (_, huawei_url),
         running_simulator("vendors.growatt.simulator", *growatt_args, "--seed", "43") as (_, growatt_url),
@@ -51,9 +57,12 @@ def acceptance_sims():
     ):
         tokens = growatt.tokens()
         yield (
-            HuaweiSimHandle(huawei_url, huawei, huawei.accounts(), SPEED),
+            HuaweiSimHandle(huawei_url, huawei, huawei.accounts(), ACCEPTANCE_SPEED),
             GrowattSim(
-                growatt_url, growatt, [tokens[f"account-{k}"] for k in range(1, len(tokens) + 1)], SPEED
+                growatt_url,
+                growatt,
+                [tokens[f"account-{k}"] for k in range(1, len(tokens) + 1)],
+                ACCEPTANCE_SPEED,
             ),
         )
 
@@ -68,16 +77,25 @@ def test_issue_11_acceptance_400_plants_500_kw_for_an_hour_above_20_percent(
     20 % floor while 10 % of the plants under-deliver."""
     huawei_sim, growatt_sim = acceptance_sims
     engine = (start_engine, celery_worker_factory)
-    run_power_target(engine, world, huawei_sim, growatt_sim, bob_api, plants=(320, 80), power_kw=500)
+    run_power_target(
+        engine,
+        world,
+        huawei_sim,
+        growatt_sim,
+        bob_api,
+        plants=(320, 80),
+        power_kw=500,
+        speed=ACCEPTANCE_SPEED,
+    )
 
 
-def run_power_target(engine, world, huawei_sim, growatt_sim, bob_api, *, plants, power_kw):
+def run_power_target(engine, world, huawei_sim, growatt_sim, bob_api, *, plants, power_kw, speed=SPEED):
     start_engine, celery_worker_factory = engine
     add_huawei(world, huawei_sim, plants=plants[0])
     add_growatt(world, growatt_sim, plants=plants[1])
     for sim in (huawei_sim, growatt_sim):
-        sim.control.set_speed(SPEED)
-    VendorAccount.objects.filter(pk__in=[a.pk for a in world.accounts]).update(clock_speed=SPEED)
+        sim.control.set_speed(speed)
+    VendorAccount.objects.filter(pk__in=[a.pk for a in world.accounts]).update(clock_speed=speed)
     fleet = world.fleet()
     telemetry = {"VPP_TELEMETRY_TICK_S": "0.5", "VPP_POWER_TARGET_TICK_S": "0.5"}
     start_engine(workers=1, concurrency=3, env=telemetry)
@@ -93,7 +111,7 @@ def run_power_target(engine, world, huawei_sim, growatt_sim, bob_api, *, plants,
     )
 
     # 16 vendor minutes ahead: Growatt windows are armed 2 minutes before, Huawei requests spread around.
-    start_at = timezone.now() + timedelta(seconds=8)
+    start_at = timezone.now() + timedelta(seconds=16 * 60 / speed)
     params = {"direction": "discharge", "power_kw": power_kw, "duration_min": 60, "soc_floor_pct": FLOOR}
     body = {"command": "power_target", "fleet": fleet.pk, "params": params, "start_at": start_at.isoformat()}
     plan = bob_api.post(URL, {**body, "dry_run": True}, format="json").json()
@@ -139,7 +157,7 @@ def run_power_target(engine, world, huawei_sim, growatt_sim, bob_api, *, plants,
     assert added and not added & participants
     assert max(p.round for p in parts.values()) <= MAX_ROUNDS
     # Once the added plants' commands are in and seen (a telemetry window), the fleet is within 5 %.
-    ramp_done = max(p.task.sent_at for p in parts.values()) + timedelta(seconds=300 / SPEED)
+    ramp_done = max(p.task.sent_at for p in parts.values()) + timedelta(seconds=300 / speed)
     complete = [i for i in delivery["intervals"] if i["complete"]]
     steady = [i for i in complete[:-1] if datetime.fromisoformat(i["start"]) >= ramp_done]
     assert steady, (ramp_done, complete)
@@ -151,7 +169,7 @@ def run_power_target(engine, world, huawei_sim, growatt_sim, bob_api, *, plants,
     vendor_kwh = 0.0
     for p in parts.values():
         ran_from = max(p.task.sent_at, p.eta)
-        ran_to = ran_from + timedelta(seconds=p.duration_min * 60 / SPEED)
+        ran_to = ran_from + timedelta(seconds=p.duration_min * 60 / speed)
         inside = (min(ran_to, window_end) - max(ran_from, window_start)).total_seconds()
         vendor_kwh += p.task.discharged_kwh * max(inside, 0) / (ran_to - ran_from).total_seconds()
     assert summary["delivered_kwh"] == pytest.approx(vendor_kwh, rel=0.1)
