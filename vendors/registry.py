@@ -3,11 +3,17 @@
 The only place that lists the vendors: Django choices, the rate-limit policy, poll cadence, telemetry pacing,
 enrolment rules, the demo and the dev server all come from the `VendorSpec` each vendor package declares
 in its `spec.py` (vendors.spec). Adding a vendor is its package plus one line in `_SPECS`.
+
+A vendor package that lives outside `vendors/` (a customer's own integration, or the test suite's toy
+vendor) is added without editing this file: `VPP_EXTRA_VENDORS` lists its spec modules,
+comma-separated, appended after `_SPECS`. Read once per process, before Django builds its choices
+(fleets.models.Vendor), so every process (web, worker, beat) must see the same value.
 """
 
 from __future__ import annotations
 
 import importlib
+import os
 from collections.abc import Iterable, Mapping
 
 from vendors.base import AccountConfig, CallObserver, VendorAdapter
@@ -18,15 +24,27 @@ _SPECS = (
     "vendors.growatt.spec",
 )
 
+EXTRA_ENV = "VPP_EXTRA_VENDORS"  # more spec modules, comma-separated: "acme_vpp.spec,acme_other.spec"
+
 _cache: dict[str, VendorSpec] = {}
+
+
+def spec_modules() -> tuple[str, ...]:
+    """The spec modules: `_SPECS`, then those `VPP_EXTRA_VENDORS` names."""
+    extra = (m.strip() for m in os.environ.get(EXTRA_ENV, "").split(","))
+    return tuple(dict.fromkeys((*_SPECS, *(m for m in extra if m))))
 
 
 def specs() -> tuple[VendorSpec, ...]:
     """Every vendor's spec, in registry order."""
     if not _cache:
-        for module in _SPECS:
+        loaded: dict[str, VendorSpec] = {}
+        for module in spec_modules():
             spec = importlib.import_module(module).SPEC
-            _cache[spec.name] = spec
+            if spec.name in loaded:  # two packages claiming one stored value would mix their plants
+                raise ValueError(f"{module}: vendor {spec.name!r} is already registered")
+            loaded[spec.name] = spec
+        _cache.update(loaded)
     return tuple(_cache.values())
 
 
