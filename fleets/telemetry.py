@@ -163,7 +163,7 @@ def telemetry_record(
             at = timezone.make_aware(at, timezone.get_default_timezone())
         # The vendor's own time says how stale a reading is (an offline datalogger's last data), but never
         # later than when we asked for it (a skewed vendor clock, or a simulator running faster than real
-        # time). Not its arrival: a batch read plant by plant (Growatt) arrives seconds after its first
+        # time). Not its arrival: a batch read one plant a call arrives seconds after its first
         # plant was asked, and a sample stamped on arrival would stand for a moment after a command that
         # landed while the batch was being read, showing the battery idle when it was already working.
         at = min(at, kpi.asked_at or now, now)
