@@ -118,6 +118,11 @@ def test_the_registry_lists_the_toy_vendor_after_the_built_in_ones():
     assert (SPEC.name, SPEC.label) in registry.choices()
 
 
+def test_extra_spec_modules_come_after_the_built_in_ones_each_once(monkeypatch):
+    monkeypatch.setenv(registry.EXTRA_ENV, " tests.toyvendor.spec, ,tests.toyvendor.spec,vendors.huawei.spec")
+    assert registry.spec_modules() == (*registry._SPECS, "tests.toyvendor.spec")
+
+
 @pytest.mark.django_db
 def test_the_toy_vendor_needs_no_migration():
     out = StringIO()
