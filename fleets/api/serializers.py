@@ -25,6 +25,7 @@ from fleets.models import (
     vendor_base_url_check,
 )
 from vendors import health, registry
+from vendors.ratelimit.rules import looser_overrides
 from vendors.registry import plant_capabilities
 from vpp.api_fields import (
     FieldAliasesMixin,
@@ -132,6 +133,13 @@ class VendorAccountSerializer(serializers.ModelSerializer):
             "health",
         ]
         read_only_fields = ["synced_at", "sync_error", "created_at"]
+        extra_kwargs = {
+            "rate_limit_overrides": {
+                "help_text": 'Per-endpoint limits replacing the documented ones, e.g. {"chargeAndDischarge": '
+                "[[1, 120]]}. Only stricter than the vendor's documented limits (no larger burst, no higher "
+                "rate); platform staff may raise one (a negotiated quota)."
+            }
+        }
 
     # Simulator-only knobs: a real cloud runs at speed 1, and a huge speed switches the rate limiter off for
     # the account. Set by platform staff in the admin, by `vpp_demo` and by test factories; never here.
@@ -169,6 +177,27 @@ class VendorAccountSerializer(serializers.ModelSerializer):
                     ]
                 }
             )
+        overrides = attrs.get("rate_limit_overrides")
+        request = self.context.get("request")
+        if overrides and spec is not None and not (request and request.user.is_superuser):
+            # Our limiter is what keeps an account inside the vendor's quota (a 407 wastes the call, too
+            # many lock the account): an organisation may only tighten it. Raising a limit (a negotiated
+            # quota) is for platform staff, in the admin.
+            count = max(getattr(self.instance, "plant_count", 0) or 0, 1)
+            looser = looser_overrides(spec.limits(plant_count=count, device_count=count), overrides)
+            if looser:
+                raise serializers.ValidationError(
+                    {
+                        "rate_limit_overrides": [
+                            serializers.ErrorDetail(
+                                f"{name}: {why}; an override may only be stricter than the vendor's "
+                                "documented limits (platform staff may raise one).",
+                                code="not_stricter",
+                            )
+                            for name, why in sorted(looser.items())
+                        ]
+                    }
+                )
         if self.instance is not None and "vendor" in attrs and attrs["vendor"] != self.instance.vendor:
             raise serializers.ValidationError(
                 {

@@ -104,3 +104,56 @@ def test_the_vendor_of_an_account_cannot_change(alice_api, org):
     response = alice_api.patch(f"/api/v1/vendor-accounts/{account.pk}", {"vendor": "growatt"}, format="json")
     assert response.status_code == 400
     assert response.json()["fields"]["vendor"][0]["code"] == "immutable"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {"chargeAndDischarge": [[2, 60]]},  # a burst of two where the vendor allows one a minute
+        {"chargeAndDischarge": [[1, 30]]},  # one every 30 s: twice the vendor's rate
+        {"login": [[10, 600], [20, 86400]]},  # a daily cap does not tighten the 10-minute burst
+        {"plantRealtimeKpi": [[50, 300]]},  # 50 reads per 5 minutes for an account of no plants
+        {"chargeAndDischargeStatuz": [[1, 60]]},  # a typo: no documented limit to be stricter than
+    ],
+)
+def test_an_organisation_may_only_tighten_the_vendor_limits(alice_api, org, overrides):
+    """Our limiter is what keeps the account inside the vendor's quota: an override that raises a limit
+    is refused for the organisation's admins, through create and update alike, and nothing is written."""
+    response = alice_api.post(
+        "/api/v1/vendor-accounts", new_account(rate_limit_overrides=overrides), format="json"
+    )
+    assert response.status_code == 400, response.json()
+    errors = response.json()["fields"]["rate_limit_overrides"]
+    assert errors[0]["code"] == "not_stricter"
+    assert next(iter(overrides)) in errors[0]["message"]
+    assert not VendorAccount.objects.exists()
+
+    account = VendorAccountFactory(organization=org, rate_limit_overrides={})
+    response = alice_api.patch(
+        f"/api/v1/vendor-accounts/{account.pk}", {"rate_limit_overrides": overrides}, format="json"
+    )
+    assert response.status_code == 400, response.json()
+    account.refresh_from_db()
+    assert account.rate_limit_overrides == {}
+
+
+@pytest.mark.django_db
+def test_a_stricter_override_is_taken_and_platform_staff_may_raise_one(alice_api, alice):
+    stricter = {"chargeAndDischarge": [[1, 120]], "login": [[2, 600]]}
+    response = alice_api.post(
+        "/api/v1/vendor-accounts", new_account(rate_limit_overrides=stricter), format="json"
+    )
+    assert response.status_code == 201, response.json()
+    assert VendorAccount.objects.get(pk=response.json()["id"]).rate_limit_overrides == stricter
+
+    alice.is_superuser = True  # platform staff: a negotiated quota
+    alice.save(update_fields=["is_superuser"])
+    negotiated = {"chargeAndDischarge": [[5, 60]]}
+    response = alice_api.patch(
+        f"/api/v1/vendor-accounts/{response.json()['id']}",
+        {"rate_limit_overrides": negotiated},
+        format="json",
+    )
+    assert response.status_code == 200, response.json()
+    assert VendorAccount.objects.get(pk=response.json()["id"]).rate_limit_overrides == negotiated

@@ -86,6 +86,29 @@ def effective_limits(
     }
 
 
+def looser_overrides(documented: Limits, overrides: Mapping[str, Iterable[RuleLike]]) -> dict[str, str]:
+    """Which overrides would let more calls through than the vendor's documented limits: endpoint -> why.
+
+    Stricter means: for every documented rule of the endpoint, some override rule allows no larger burst
+    and no higher rate (``limit <= vendor limit`` and ``limit / window <= vendor limit / vendor window``).
+    An endpoint the table does not list has no documented limit to be stricter than: naming one is a
+    typo or a negotiated quota, both for platform staff to decide."""
+    out: dict[str, str] = {}
+    for name, rules in overrides.items():
+        vendor = documented.get(name)
+        if not vendor:
+            out[name] = "not an endpoint with a documented limit"
+            continue
+        mine = [as_rule(rule) for rule in rules]
+        for rule in vendor:
+            if not any(
+                m.limit <= rule.limit and m.limit * rule.window_s <= rule.limit * m.window_s for m in mine
+            ):
+                out[name] = f"allows more calls than the vendor's {rule.limit} per {rule.window_s:g} s"
+                break
+    return out
+
+
 def rate_key(vendor: str, account: str, endpoint: str, *, params: Mapping[str, Any] | None = None) -> str:
     """The limiter key of one vendor account's endpoint, e.g. ``huawei:acct-7:chargeAndDischarge``.
 
