@@ -45,7 +45,8 @@ counted.
 
 Faults (``FaultConfig``): ``latency_ms``, ``error_5xx_rate`` (HTTP 503), ``drop_rate`` (close before
 handling), ``drop_after_rate`` (handle, then close: the command took effect but the client never
-heard), ``paths`` (substrings; empty = all vendor paths), ``max_faults`` (cap, for "fail the next call").
+heard), ``paths`` (substrings; empty = all vendor paths), ``max_faults`` (cap, for "fail the next call"),
+``hold`` (matching requests wait before they are handled until faults are set again without it).
 Draws come from ``random.Random(seed)``, restarted whenever faults are set.
 
 Tests and benchmarks::

@@ -42,7 +42,7 @@ class SimControl:
 
     def set_faults(self, **config: Any) -> dict[str, Any]:
         """Fields of ``FaultConfig`` (latency_ms, error_5xx_rate, drop_rate, drop_after_rate, paths,
-        max_faults); anything not given is off."""
+        max_faults, hold); anything not given is off (and requests held so far are released)."""
         return self.post("/_sim/faults", config)
 
     def clear_faults(self) -> None:

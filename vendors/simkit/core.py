@@ -81,6 +81,8 @@ def sim_middleware(core: SimCore, account_of: AccountOf | None = None) -> Callab
         config = core.faults.config
         if config.latency_ms and core.faults.applies_to(path):
             await asyncio.sleep(config.latency_ms / 1000.0)
+        if config.hold and core.faults.applies_to(path):
+            await core.faults.released.wait()
         before, after = core.faults.decide(path)
         if before == FaultInjector.BEFORE_DROP:
             core.stats.incr(account, path, "requests")

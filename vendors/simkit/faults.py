@@ -9,6 +9,7 @@ Control-plane paths (``/_sim/...``) are never faulted, so a test can always repa
 
 from __future__ import annotations
 
+import asyncio
 import random
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, fields
@@ -28,6 +29,9 @@ class FaultConfig:
     """Path substrings the rates apply to; empty means every non-control path. Latency applies too."""
     max_faults: int | None = None
     """Stop injecting 503s and drops after this many; None means no cap."""
+    hold: bool = False
+    """Hold matching requests before they are handled until the faults are set again without ``hold``: a
+    command in flight for exactly as long as a test needs, however slow the machine (a latency races it)."""
 
     @classmethod
     def from_json(cls, body: Mapping[str, Any]) -> FaultConfig:
@@ -51,6 +55,8 @@ class FaultConfig:
             raise ValueError("paths must be a list of strings")
         if self.max_faults is not None and (not isinstance(self.max_faults, int) or self.max_faults < 0):
             raise ValueError("max_faults must be a non-negative integer or null")
+        if not isinstance(self.hold, bool):
+            raise ValueError("hold must be true or false")
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -65,14 +71,20 @@ class FaultInjector:
 
     def __init__(self, config: FaultConfig | None = None, seed: int = 0) -> None:
         self.seed = seed
+        self.released = asyncio.Event()  # set while nothing is held (``hold``)
         self.configure(config or FaultConfig())
 
     def configure(self, config: FaultConfig) -> None:
-        """Replace the config and restart the random sequence, so a test's faults are reproducible."""
+        """Replace the config and restart the random sequence, so a test's faults are reproducible. A
+        config without ``hold`` releases every request held so far."""
         config.validate()
         self.config = config
         self.rng = random.Random(self.seed)
         self.injected = 0
+        if config.hold:
+            self.released.clear()
+        else:
+            self.released.set()
 
     def applies_to(self, path: str) -> bool:
         if path.startswith("/_sim/"):

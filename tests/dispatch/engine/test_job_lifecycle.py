@@ -97,8 +97,9 @@ def test_replace_while_the_old_command_is_in_flight_stops_it_once_it_lands_then_
     start_engine, world, huawei_sim
 ):
     plants = add_huawei(world, huawei_sim, plants=8)
-    # Slow answers: the replace arrives while the old command is with the vendor and its answer is not.
-    huawei_sim.control.set_faults(latency_ms=2500, paths=["chargeAndDischarge"])
+    # Held answers: the replace arrives while the old command is with the vendor and its answer is not,
+    # for as long as that takes (a latency would race a busy machine).
+    huawei_sim.control.set_faults(hold=True, paths=["chargeAndDischarge"])
     start_engine(workers=1, concurrency=2)
     old = create_job(world, plants, LONG_CHARGE)
     wait_for(
@@ -112,6 +113,8 @@ def test_replace_while_the_old_command_is_in_flight_stops_it_once_it_lands_then_
     # The vendor may have the old command: its stop waits for the answer instead of forgetting it.
     stops = VendorRequest.objects.filter(job=old, purpose=VendorRequest.Purpose.STOP)
     assert stops.exists() and all(s.after is not None and s.after.job_id == old.pk for s in stops)
+    assert set(DispatchTask.objects.filter(job=old).values_list("state", flat=True)) == {T.SENDING}
+    huawei_sim.control.clear_faults()  # the old command's answers arrive
     wait_job_finished(new, timeout_s=90)
     wait_job_finished(old, timeout_s=30)
 

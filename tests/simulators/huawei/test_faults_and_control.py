@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import httpx
 import pytest
 
@@ -40,6 +42,19 @@ def test_lost_answer_after_acceptance_then_retry_gets_20048(nbi, sim, plants):
     assert fail_code(nbi("/vpp/chargeAndDischarge", body)) == 20048
     assert [c["request_id"] for c in sim.control.commands()] == ["77"]
     assert sim.control.stats()["totals"]["drops"] == 1
+
+
+def test_held_requests_wait_until_the_hold_is_lifted_and_are_then_handled(nbi, sim, plants):
+    """A command in flight for as long as a test needs: held before it is handled, other paths answer."""
+    sim.control.set_faults(hold=True, paths=["chargeAndDischarge"])
+    body = {"plantCodes": plants[0]["plantCode"], "requestID": 5, **CHARGE}
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        held = pool.submit(nbi, "/vpp/chargeAndDischarge", body)
+        assert ok(nbi("/vpp/plants", {"plantCodes": plants[0]["plantCode"]}))  # other paths unaffected
+        assert not held.done() and sim.control.commands() == []
+        sim.control.clear_faults()
+        assert ok(held.result(timeout=30))
+    assert [c["request_id"] for c in sim.control.commands()] == ["5"]
 
 
 def test_latency_is_added(nbi, sim):
