@@ -19,7 +19,7 @@ import math
 from datetime import datetime, timedelta
 
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import Count, F, Min, Q
 from django.utils import timezone
 
 from dispatch.engine.kick import kick_send
@@ -30,6 +30,7 @@ from dispatch.powertargets.delivery import TOLERANCE, power_target_delivery
 from dispatch.powertargets.models import PowerTarget, PowerTargetPlant
 from dispatch.powertargets.selectors import plant_states, vendor_profiles
 from dispatch.services import _conflicting_tasks
+from fleets.models import Plant
 from vendors.base import CommandKind
 
 log = logging.getLogger(__name__)
@@ -66,11 +67,24 @@ def power_target_reallocate(*, target_id: int, now: datetime | None = None) -> i
     if tasks.filter(state__in=(T.PENDING, T.SENDING)).exists():
         return 0  # still ramping: judge once every command is in
     landed = max(tasks.exclude(sent_at__isnull=True).values_list("sent_at", flat=True), default=None)
+    # Read up to when: every participant's telemetry answer came back after this (a plant the vendor no
+    # longer reports on is still asked, and its answer says so). An interval is judged only once every
+    # participant was read after its end: a batch of readings still on its way (a loaded worker, the
+    # account's quota busy with the fleet's sends) is not a shortfall, and re-allocating for it would
+    # over-deliver once it arrives.
+    parts = PowerTargetPlant.objects.filter(target=target).values("plant_id")
+    polled = Plant.objects.filter(pk__in=parts).aggregate(
+        oldest=Min("telemetry_polled_at"), unread=Count("pk", filter=Q(telemetry_polled_at__isnull=True))
+    )
+    if polled["unread"] or polled["oldest"] is None:
+        return 0
     delivery = power_target_delivery(target=target, now=now)
     judged = [
         i
         for i in delivery["intervals"]
-        if i["complete"] and (landed is None or datetime.fromisoformat(i["start"]) >= landed + step)
+        if i["complete"]
+        and datetime.fromisoformat(i["end"]) <= polled["oldest"]
+        and (landed is None or datetime.fromisoformat(i["start"]) >= landed + step)
     ]
     if not judged:
         return 0

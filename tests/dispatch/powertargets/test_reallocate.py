@@ -11,7 +11,7 @@ from dispatch.engine.codec import command_from_json
 from dispatch.models import DispatchJob, DispatchTask, VendorRequest
 from dispatch.powertargets.models import PowerTarget, PowerTargetPlant
 from dispatch.powertargets.reallocate import MAX_ROUNDS, power_target_reallocate, power_targets_due
-from fleets.models import PlantTelemetry
+from fleets.models import Plant, PlantTelemetry
 from tests.dispatch.powertargets.conftest import discharge_target_on_ten_plants
 
 
@@ -31,6 +31,10 @@ def target(org, bob_api):
             at = target.window_start + timedelta(minutes=minute)
             rows.append(PlantTelemetry(plant_id=pk, measured_at=at, battery_power_w=power_w))
     PlantTelemetry.objects.bulk_create(rows)
+    # The telemetry sync's answers for every plant came back 11 minutes into the window.
+    Plant.objects.filter(pk__in=participants).update(
+        telemetry_polled_at=target.window_start + timedelta(minutes=11)
+    )
     return target
 
 
@@ -86,3 +90,16 @@ def test_a_fleet_within_5_percent_is_left_alone(target):
 def test_a_cancelled_target_is_not_reallocated(target):
     DispatchJob.objects.filter(pk=target.job_id).update(cancel_requested_at=timezone.now())
     assert power_targets_due(now=at(target, 12)) == []
+
+
+@pytest.mark.django_db
+def test_an_interval_is_judged_only_once_every_participant_was_read_after_it(target):
+    """Readings still on their way (a loaded worker, the quota busy with the fleet's sends) are not a
+    shortfall: until every participant's answer came back after the interval, nothing is added."""
+    first, *rest = sorted(target.plants.values_list("plant_id", flat=True))
+    Plant.objects.filter(pk=first).update(telemetry_polled_at=at(target, 9))  # its last read: before 10
+    assert power_target_reallocate(target_id=target.pk, now=at(target, 12)) == 0
+    Plant.objects.filter(pk=first).update(telemetry_polled_at=None)  # never read
+    assert power_target_reallocate(target_id=target.pk, now=at(target, 12)) == 0
+    Plant.objects.filter(pk=first).update(telemetry_polled_at=at(target, 11))
+    assert power_target_reallocate(target_id=target.pk, now=at(target, 12)) == 1
