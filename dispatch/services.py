@@ -216,7 +216,7 @@ def dispatch_job_create(
             )
     else:
         old = list(conflicting.values_list("pk", "job_id"))
-        # The stops go first: on an account no command overtakes an earlier stop (engine.send.due_requests).
+        # The stops go first: on an account no command overtakes an earlier stop (engine.claim.due_requests).
         tasks_stop(task_ids=[pk for pk, _ in old], reason="replaced by a newer job")
         old_jobs = {job_id for _, job_id in old}
         transaction.on_commit(lambda: [job_finish_if_done(j) for j in old_jobs])

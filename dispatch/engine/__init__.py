@@ -7,7 +7,9 @@ expected state (`transitions`), so a redelivered message or a second worker does
     targets      PlantTarget from a plant and its devices
     timing       when a task should be done and when its request is worth polling
     lanes        one lease per vendor account and kind of work (send, poll)
-    send         claim a pending VendorRequest, send it, apply the per-plant results
+    claim        which pending VendorRequest is due, and the claim (lease, fencing token) of one
+    send         call the adapter for a claimed request within the rate limit; the account's send lane
+    apply        record the vendor's answer: task and request state changes, job finish, webhooks
     poll         claim a due VendorRequest, poll it, apply the per-plant statuses
     stops        stop requests for accepted charge/discharge tasks (cancel, replace)
     finish       a job's state from its tasks' counts once none is open

@@ -8,7 +8,7 @@ Other kinds are instant settings (DoD, on/off, EMS, DRM, defaults): nothing to s
 
 A task whose command request is in flight (or was attempted and may have landed, then released for a
 retry) may be with the vendor: its stop waits for that request (`after`) and goes right after it. On an
-account a command never overtakes a stop created before it (`send.due_requests`), so the newer job of a
+account a command never overtakes a stop created before it (`claim.due_requests`), so the newer job of a
 replace lands after every stop of the old one, deferred or not.
 """
 

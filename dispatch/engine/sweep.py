@@ -22,12 +22,12 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
+from dispatch.engine.claim import due_requests
 from dispatch.engine.energy import tasks_energy_fill
 from dispatch.engine.finish import job_finish_if_done
 from dispatch.engine.kick import kick_poll, kick_send
 from dispatch.engine.lanes import lanes_free
 from dispatch.engine.poll import due_polls
-from dispatch.engine.send import due_requests
 from dispatch.engine.stops import tasks_stop_past_deadline
 from dispatch.engine.working import tasks_mark_working
 from dispatch.models import DispatchJob, DispatchLane, DispatchTask, VendorRequest
