@@ -18,7 +18,7 @@ from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema_fiel
 from rest_framework import serializers
 from rest_framework.exceptions import ErrorDetail, ValidationError
 
-from dispatch import commands
+from dispatch import commands, kinds
 from dispatch.models import DispatchJob, DispatchTask
 from fleets.models import Fleet, Plant
 from vendors.base import CommandKind
@@ -83,7 +83,7 @@ class RawSetterParamsSchema(OpenApiSerializerExtension):
 
 PARAMS_SCHEMA = PolymorphicProxySerializer(
     component_name="DispatchParams",
-    serializers=[*commands.PARAMS.values(), commands.PowerTargetParams, RawSetterParams],
+    serializers=[*kinds.params_serializers(), commands.PowerTargetParams, RawSetterParams],
     resource_type_field_name=None,
 )
 
@@ -196,9 +196,7 @@ class DispatchCreateSerializer(serializers.Serializer):
             ]
 
         try:
-            data["params"], data["command_obj"] = commands.validate_command(
-                data["command"], data.get("params")
-            )
+            data["params"], data["command_obj"] = kinds.validate_command(data["command"], data.get("params"))
         except ValidationError as exc:
             errors.update(exc.detail)
         if errors:

@@ -9,21 +9,11 @@ from __future__ import annotations
 import dataclasses
 from datetime import datetime
 
+from dispatch.kinds import KINDS
 from vendors import base
 
-_CLASSES: dict[str, type] = {
-    cls.__name__: cls
-    for cls in (
-        base.ChargeDischarge,
-        base.SetDod,
-        base.DevicePower,
-        base.EmsMode,
-        base.StorageSet,
-        base.InverterSet,
-        base.Drm,
-        base.DefaultSetting,
-    )
-}
+# Each kind's dataclass (its declaration, dispatch.kinds), by the name the JSON stores.
+_CLASSES: dict[str, type] = {spec.command.__name__: spec.command for spec in KINDS.values()}
 
 STOP = base.ChargeDischarge(action="stop")
 

@@ -26,6 +26,7 @@ from django.db import connection, connections, transaction
 from django.db.models import Case, Exists, F, OuterRef, Q, Value, When
 from django.utils import timezone
 
+from dispatch import kinds
 from dispatch.engine import timing
 from dispatch.engine.codec import STOP, command_from_json
 from dispatch.engine.finish import job_finish_if_done
@@ -253,7 +254,7 @@ def _apply_send(
         # A plant the answer leaves out (a duplicate re-send answers for the request as a whole) is taken as
         # accepted: the status query of the request tells the rest, and the timeout bounds it.
         if r is None or (r.outcome == base.Outcome.ACCEPTED and not r.final):
-            expected = now + timing.real(timing.expected_duration_s(command, task.plant), speed)
+            expected = now + timing.real(kinds.expected_duration_s(command, task.plant), speed)
             accepted[task.pk] = {
                 "remote_id": (r.remote_id if r else None) or "",
                 "expected_done_at": expected,

@@ -22,13 +22,15 @@ from django.db.models import Q
 from django.utils import timezone
 
 from dispatch.engine.codec import command_from_json, is_stop
+from dispatch.kinds import stoppable_kinds
 from dispatch.models import DispatchJob, DispatchTask, VendorRequest
 from fleets.adapters import adapter_for
 from fleets.models import VendorAccount
 from vendors.base import CommandKind
 from vendors.batching import per_request
 
-STOPPABLE_KINDS = (CommandKind.CHARGE_DISCHARGE,)
+# The kinds whose running tasks can be stopped (each kind's `stoppable`, dispatch.kinds).
+STOPPABLE_KINDS = stoppable_kinds()
 
 
 def new_request_id() -> str:
