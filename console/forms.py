@@ -2,7 +2,7 @@
 
 The form's fields are derived from the serializer's, so the two cannot drift: a number field for a
 number, a choice for a vendor code, a yes/no for a flag. What the form cleans is the same `params` object
-the API takes, and it is validated by `dispatch.commands.validate_command` exactly as the API validates
+the API takes, and it is validated by `dispatch.kinds.validate_command` exactly as the API validates
 it; a rule broken is shown at the field it names (`params.<field>`).
 """
 
@@ -16,7 +16,6 @@ from dispatch import commands, kinds
 from dispatch.models import DispatchJob
 from fleets.models import Fleet
 from vendors import registry
-from vendors.base import CommandKind
 from vpp.errors import _flatten
 
 # Raw setters: which parameter names a variant, and the variants (dispatch.commands.RAW_SETTERS, from the
@@ -75,7 +74,7 @@ def params_fields(kind: str, variant: str | None = None) -> dict[str, serializer
     if kind in VARIANTS:
         _, variants = VARIANTS[kind]
         return dict(variants[variant]().fields) if variant in variants else {}
-    return dict(kinds.KINDS[CommandKind(kind)].params().fields)
+    return dict(kinds.KINDS[kind].params().fields)
 
 
 class CommandForm(forms.Form):

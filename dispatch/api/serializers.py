@@ -21,7 +21,6 @@ from rest_framework.exceptions import ErrorDetail, ValidationError
 from dispatch import commands, kinds
 from dispatch.models import DispatchJob, DispatchTask
 from fleets.models import Fleet, Plant
-from vendors.base import CommandKind
 from vpp.api_fields import IdField, IdListField, ZonedDateTimeField
 from vpp.schema import ErrorSerializer  # noqa: F401 - the error shape, documented on every operation
 
@@ -101,7 +100,7 @@ class ParamsField(serializers.JSONField):
 
 
 class DispatchCreateSerializer(serializers.Serializer):
-    command = serializers.ChoiceField(choices=[*(k.value for k in CommandKind), commands.POWER_TARGET])
+    command = serializers.ChoiceField(choices=[*kinds.names(), commands.POWER_TARGET])
     params = ParamsField(required=False, default=dict)
     fleet = IdField(required=False, allow_null=True)
     plants = IdListField(

@@ -1,7 +1,8 @@
 """The command a job stores: the `vendors.base` dataclass as plain JSON, and back.
 
-The API validates `params` and builds the command (dispatch/commands.py); the engine re-builds the very
-same command from this JSON in the worker, so what is sent never depends on re-validating params.
+The API validates `params` and builds the command (dispatch.kinds.validate_command); the engine re-builds
+the very same command from this JSON in the worker, so what is sent never depends on re-validating params.
+The classes it rebuilds are those the kinds declare (dispatch.kinds).
 """
 
 from __future__ import annotations
