@@ -2,7 +2,7 @@
 
 The form's fields are derived from the serializer's, so the two cannot drift: a number field for a
 number, a choice for a vendor code, a yes/no for a flag. What the form cleans is the same `params` object
-the API takes, and it is validated by `dispatch.commands.validate_command` exactly as the API validates
+the API takes, and it is validated by `dispatch.kinds.validate_command` exactly as the API validates
 it; a rule broken is shown at the field it names (`params.<field>`).
 """
 
@@ -12,11 +12,10 @@ from django import forms
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError as DRFValidationError
 
-from dispatch import commands
+from dispatch import commands, kinds
 from dispatch.models import DispatchJob
 from fleets.models import Fleet
 from vendors import registry
-from vendors.base import CommandKind
 from vpp.errors import _flatten
 
 # Raw setters: which parameter names a variant, and the variants (dispatch.commands.RAW_SETTERS, from the
@@ -24,7 +23,6 @@ from vpp.errors import _flatten
 VARIANTS: dict[str, tuple[str, dict]] = {
     kind: (selector, variants) for kind, (selector, _section, variants) in commands.RAW_SETTERS.items()
 }
-_RAW_WORDS = {CommandKind.STORAGE_SET: "storage", CommandKind.INVERTER_SET: "inverter"}
 
 
 def _setter_brand(kind: str) -> str:
@@ -33,20 +31,16 @@ def _setter_brand(kind: str) -> str:
     return " / ".join(brands) or "Raw"
 
 
+# Each kind's label (its declaration, dispatch.kinds); a raw setter's after the brand that sends it.
 LABELS = {
-    CommandKind.CHARGE_DISCHARGE: "Charge / discharge / stop",
-    CommandKind.DOD: "Battery depth of discharge",
-    CommandKind.DEVICE_POWER: "Inverters on / off",
-    CommandKind.EMS_MODE: "EMS control mode",
-    CommandKind.DRM: "DRM switches",
-    CommandKind.DEFAULT_SETTING: "Default grid setting",
-    **{kind: f"{_setter_brand(kind)} {word} setting" for kind, word in _RAW_WORDS.items()},
+    kind: spec.label if spec.params is not None else f"{_setter_brand(kind)} {spec.label}"
+    for kind, spec in kinds.KINDS.items()
 }
 BOOLEAN_CHOICES = [("", "---------"), ("true", "yes / on"), ("false", "no / off")]
 
 
 def command_kinds() -> list[tuple[str, str]]:
-    return [(k.value, LABELS.get(k, k.value)) for k in CommandKind]
+    return [(k.value, LABELS.get(k, k.value)) for k in kinds.KINDS]
 
 
 def _form_field(name: str, field: serializers.Field) -> forms.Field:
@@ -80,7 +74,7 @@ def params_fields(kind: str, variant: str | None = None) -> dict[str, serializer
     if kind in VARIANTS:
         _, variants = VARIANTS[kind]
         return dict(variants[variant]().fields) if variant in variants else {}
-    return dict(commands.PARAMS[CommandKind(kind)]().fields)
+    return dict(kinds.KINDS[kind].params().fields)
 
 
 class CommandForm(forms.Form):
@@ -138,7 +132,7 @@ class CommandForm(forms.Form):
         if self.errors:
             return data
         try:
-            data["params"], data["command_obj"] = commands.validate_command(self.kind, self.params())
+            data["params"], data["command_obj"] = kinds.validate_command(self.kind, self.params())
         except DRFValidationError as exc:
             for name, errors in _flatten(exc.get_full_details()).items():
                 where = name.removeprefix("params").lstrip(".")

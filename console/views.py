@@ -23,7 +23,7 @@ from django.views.decorators.http import require_GET, require_POST
 from console import selectors
 from console.access import member_required, operator_required
 from console.forms import LABELS, VARIANTS, CommandForm, command_kinds
-from dispatch import services
+from dispatch import kinds, services
 from dispatch.commands import POWER_TARGET
 from dispatch.models import DispatchJob, DispatchTask
 from dispatch.powertargets.models import PowerTarget
@@ -156,7 +156,7 @@ def dispatch_cancel(request, pk: int):
 @operator_required
 def dispatch_new(request, kind: str):
     """A form per command kind; `?plant=<id>` targets one plant, otherwise a fleet is chosen."""
-    if kind not in {k.value for k in CommandKind}:
+    if kinds.find(kind) is None:
         raise Http404("No such command.")
     plant = None
     plant_id = request.GET.get("plant", "")

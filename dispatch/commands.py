@@ -1,6 +1,7 @@
 """Validate a dispatch request's `params` for its command kind, from the vendor documents.
 
-`validate_command(kind, params)` returns the normalised params (plain JSON: what a job stores) and the
+Each kind's declaration (dispatch.kinds) names its serializer here; `dispatch.kinds.validate_command(kind,
+params)`, the entry point, returns the normalised params (plain JSON: what a job stores) and the
 `vendors.base` command dataclass (what an adapter sends), or raises a DRF ValidationError whose keys name
 the offending field as `params.<field>` with the rule broken, so the API answers 400 naming it.
 
@@ -35,9 +36,7 @@ from vendors.base import (
     DevicePower,
     Drm,
     EmsMode,
-    InverterSet,
     SetDod,
-    StorageSet,
 )
 from vendors.setters import Value, Variant
 from vpp.api_fields import StrictFloatField  # a finite JSON number (1e400 is infinity: refused)
@@ -472,16 +471,12 @@ def _validate_variant(data, selector: str, variants: dict[str, type[VariantParam
     return name, serializer, dict(serializer.validated_data)
 
 
-def _raw_setter(kind: CommandKind, data) -> tuple[dict, Command]:
+def validate_raw_setter(kind: CommandKind, data) -> tuple[dict, tuple[str, tuple[str, ...]]]:
+    """(normalised params, (the variant's name, its positional string values)) for a raw setter's params;
+    its declaration (dispatch.kinds) builds the command from the pair."""
     selector, section, variants = RAW_SETTERS[kind]
     name, serializer, values = _validate_variant(data, selector, variants, section)
-    positional = serializer.values(values)
-    if kind == CommandKind.STORAGE_SET:
-        return {selector: name, **values}, StorageSet(
-            param_type=name, params=(*positional, "", "", "", "")[:4]
-        )
-    first, second = (*positional, "")[:2]
-    return {selector: name, **values}, InverterSet(param_id=name, command_1=first, command_2=second)
+    return {selector: name, **values}, (name, serializer.values(values))
 
 
 # --- power targets: a fleet-level kind the service plans into per-plant charge/discharge -----------------
@@ -535,44 +530,3 @@ class PowerTargetParams(ParamsSerializer):
         return ChargeDischarge(
             action=data["direction"], control="duration", duration_min=data["duration_min"]
         )
-
-
-# --- the entry point -------------------------------------------------------------------------------------
-
-PARAMS: dict[CommandKind, type[ParamsSerializer]] = {
-    CommandKind.CHARGE_DISCHARGE: ChargeDischargeParams,
-    CommandKind.DOD: DodParams,
-    CommandKind.DEVICE_POWER: DevicePowerParams,
-    CommandKind.EMS_MODE: EmsModeParams,
-    CommandKind.DRM: DrmParams,
-    CommandKind.DEFAULT_SETTING: DefaultSettingParams,
-}
-
-
-def validate_command(kind: str, params) -> tuple[dict, Command]:
-    """(normalised params, command) for a command kind and its params, or ValidationError naming
-    `command` or `params.<field>` and the rule."""
-    if kind == POWER_TARGET:
-        try:
-            serializer = PowerTargetParams(data=params)
-            serializer.is_valid(raise_exception=True)
-        except ValidationError as exc:
-            raise ValidationError({"params": exc.detail}) from None
-        data = dict(serializer.validated_data)
-        return data, serializer.to_command(data)
-    try:
-        kind = CommandKind(kind)
-    except ValueError:
-        raise ValidationError(
-            {"command": [f"{kind!r} is not one of {', '.join([*CommandKind, POWER_TARGET])}."]},
-            code="invalid_choice",
-        ) from None
-    try:
-        if kind in RAW_SETTERS:
-            return _raw_setter(kind, params)
-        serializer = PARAMS[kind](data=params)
-        serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
-        return data, serializer.to_command(data)
-    except ValidationError as exc:
-        raise ValidationError({"params": exc.detail}) from None

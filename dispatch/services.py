@@ -17,6 +17,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from dispatch import kinds
 from dispatch.engine.codec import command_to_json, is_stop
 from dispatch.engine.finish import job_finish_if_done
 from dispatch.engine.kick import kick_send
@@ -32,13 +33,6 @@ from webhooks import hooks as webhook_hooks
 
 T = DispatchTask.State
 
-# Which open tasks a new command must not run beside on the same plant. Charge/discharge and a raw
-# storage setting both drive the battery's schedule (a storageSet window); the others conflict only
-# with themselves (two DoD settings racing, say).
-CONFLICTS: dict[str, tuple[str, ...]] = {
-    CommandKind.CHARGE_DISCHARGE: (CommandKind.CHARGE_DISCHARGE, CommandKind.STORAGE_SET),
-    CommandKind.STORAGE_SET: (CommandKind.CHARGE_DISCHARGE, CommandKind.STORAGE_SET),
-}
 MAX_LISTED_IDS = 50
 
 
@@ -79,7 +73,7 @@ def _ids(ids) -> str:
 def _check_arguments(
     *, organization, command_kind, command, fleet, plant_ids, start_at, deadline, on_conflict
 ):
-    if command_kind not in {k.value for k in CommandKind}:
+    if kinds.find(command_kind) is None:
         raise DomainError("invalid_choice", f"Unknown command kind {command_kind!r}.", field="command_kind")
     if getattr(command, "kind", None) != command_kind:
         raise DomainError("invalid", "The command does not match command_kind.", field="command_kind")
@@ -130,9 +124,13 @@ def _target_plants(*, organization, fleet, plant_ids) -> list[tuple[int, int]]:
 
 
 def _conflicting_tasks(plant_ids: list[int], command_kind: str):
-    kinds = CONFLICTS.get(command_kind, (command_kind,))
+    """Open tasks on these plants that a new command of this kind must not run beside: of the same kind,
+    or of one its declaration names as conflicting (dispatch.kinds, e.g. charge/discharge and a raw storage
+    setting, which both drive the battery's schedule)."""
     return DispatchTask.objects.filter(
-        plant_id__in=plant_ids, state__in=DispatchTask.OPEN_STATES, job__command_kind__in=kinds
+        plant_id__in=plant_ids,
+        state__in=DispatchTask.OPEN_STATES,
+        job__command_kind__in=kinds.conflicting(command_kind),
     )
 
 

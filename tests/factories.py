@@ -166,8 +166,8 @@ class PlantTelemetryFactory(factory.django.DjangoModelFactory):
 
 
 def _command_json(job) -> dict:
-    from dispatch.commands import validate_command
     from dispatch.engine.codec import command_to_json
+    from dispatch.kinds import validate_command
 
     return command_to_json(validate_command(job.command_kind, job.params)[1])
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import django_filters
 from django.db.models import Q
 
+from dispatch import kinds
 from dispatch.commands import POWER_TARGET
 from dispatch.models import DispatchJob, DispatchTask
 from fleets.models import Fleet, Plant, Vendor
-from vendors.base import CommandKind
 from vpp.api_fields import ObjectIdFilter, ZonedDateTimeFilter
 from vpp.permissions import organization_of
 
@@ -26,7 +26,7 @@ class DispatchJobFilter(django_filters.FilterSet):
         choices=DispatchJob.State.choices, help_text="Repeat for several"
     )
     command = django_filters.MultipleChoiceFilter(
-        choices=[(k, k) for k in (*CommandKind, POWER_TARGET)],
+        choices=[(k, k) for k in (*kinds.names(), POWER_TARGET)],
         method="filter_command",
         help_text="The command as asked: power_target jobs are not listed as charge_discharge",
     )

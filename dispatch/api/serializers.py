@@ -18,10 +18,9 @@ from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema_fiel
 from rest_framework import serializers
 from rest_framework.exceptions import ErrorDetail, ValidationError
 
-from dispatch import commands
+from dispatch import commands, kinds
 from dispatch.models import DispatchJob, DispatchTask
 from fleets.models import Fleet, Plant
-from vendors.base import CommandKind
 from vpp.api_fields import IdField, IdListField, ZonedDateTimeField
 from vpp.schema import ErrorSerializer  # noqa: F401 - the error shape, documented on every operation
 
@@ -83,7 +82,7 @@ class RawSetterParamsSchema(OpenApiSerializerExtension):
 
 PARAMS_SCHEMA = PolymorphicProxySerializer(
     component_name="DispatchParams",
-    serializers=[*commands.PARAMS.values(), commands.PowerTargetParams, RawSetterParams],
+    serializers=[*kinds.params_serializers(), commands.PowerTargetParams, RawSetterParams],
     resource_type_field_name=None,
 )
 
@@ -101,7 +100,7 @@ class ParamsField(serializers.JSONField):
 
 
 class DispatchCreateSerializer(serializers.Serializer):
-    command = serializers.ChoiceField(choices=[*(k.value for k in CommandKind), commands.POWER_TARGET])
+    command = serializers.ChoiceField(choices=[*kinds.names(), commands.POWER_TARGET])
     params = ParamsField(required=False, default=dict)
     fleet = IdField(required=False, allow_null=True)
     plants = IdListField(
@@ -196,9 +195,7 @@ class DispatchCreateSerializer(serializers.Serializer):
             ]
 
         try:
-            data["params"], data["command_obj"] = commands.validate_command(
-                data["command"], data.get("params")
-            )
+            data["params"], data["command_obj"] = kinds.validate_command(data["command"], data.get("params"))
         except ValidationError as exc:
             errors.update(exc.detail)
         if errors:

@@ -15,6 +15,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
+from dispatch import kinds
 from dispatch.api.serializers import ParamsField
 from dispatch.campaigns.models import Campaign, CampaignRun
 from dispatch.campaigns.services import (
@@ -25,12 +26,11 @@ from dispatch.campaigns.services import (
 )
 from dispatch.commands import POWER_TARGET
 from fleets.models import Fleet
-from vendors.base import CommandKind
 from vpp.api_fields import BooleanFilter, FieldAliasesMixin, ObjectIdFilter, StrictPrimaryKeyRelatedField
 from vpp.filters import pagination_parameters, refuse_unknown_query_parameters
 from vpp.permissions import CanOperate, organization_of
 
-COMMANDS = [*(k.value for k in CommandKind), POWER_TARGET]  # as POST /dispatches takes them
+COMMANDS = [*kinds.names(), POWER_TARGET]  # as POST /dispatches takes them
 
 
 @extend_schema_serializer(deprecate_fields=["command_kind"])

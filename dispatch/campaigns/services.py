@@ -25,7 +25,8 @@ from rest_framework.exceptions import ErrorDetail, ValidationError
 
 from dispatch.campaigns.models import Campaign, CampaignRun
 from dispatch.campaigns.recurrence import RecurrenceError, parse_recurrence, zone
-from dispatch.commands import POWER_TARGET, validate_command
+from dispatch.commands import POWER_TARGET
+from dispatch.kinds import validate_command
 from dispatch.models import DispatchJob
 from vpp.errors import DomainError
 

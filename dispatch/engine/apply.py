@@ -17,6 +17,7 @@ from django.db import connections, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from dispatch import kinds
 from dispatch.engine import timing
 from dispatch.engine.claim import STOP_TARGET_STATES, request_mine
 from dispatch.engine.finish import job_finish_if_done
@@ -100,7 +101,7 @@ def command_answer_apply(
         # A plant the answer leaves out (a duplicate re-send answers for the request as a whole) is taken as
         # accepted: the status query of the request tells the rest, and the timeout bounds it.
         if r is None or (r.outcome == base.Outcome.ACCEPTED and not r.final):
-            expected = now + timing.real(timing.expected_duration_s(command, task.plant), speed)
+            expected = now + timing.real(kinds.expected_duration_s(command, task.plant), speed)
             accepted[task.pk] = {
                 "remote_id": (r.remote_id if r else None) or "",
                 "expected_done_at": expected,

@@ -1,7 +1,8 @@
 """The command a job stores: the `vendors.base` dataclass as plain JSON, and back.
 
-The API validates `params` and builds the command (dispatch/commands.py); the engine re-builds the very
-same command from this JSON in the worker, so what is sent never depends on re-validating params.
+The API validates `params` and builds the command (dispatch.kinds.validate_command); the engine re-builds
+the very same command from this JSON in the worker, so what is sent never depends on re-validating params.
+The classes it rebuilds are those the kinds declare (dispatch.kinds).
 """
 
 from __future__ import annotations
@@ -9,21 +10,11 @@ from __future__ import annotations
 import dataclasses
 from datetime import datetime
 
+from dispatch.kinds import KINDS
 from vendors import base
 
-_CLASSES: dict[str, type] = {
-    cls.__name__: cls
-    for cls in (
-        base.ChargeDischarge,
-        base.SetDod,
-        base.DevicePower,
-        base.EmsMode,
-        base.StorageSet,
-        base.InverterSet,
-        base.Drm,
-        base.DefaultSetting,
-    )
-}
+# Each kind's dataclass (its declaration, dispatch.kinds), by the name the JSON stores.
+_CLASSES: dict[str, type] = {spec.command.__name__: spec.command for spec in KINDS.values()}
 
 STOP = base.ChargeDischarge(action="stop")
 

@@ -1,9 +1,9 @@
 """Stop what the vendor is running: a job cancelled, tasks replaced by a newer job, a deadline passed.
 
-Only charge/discharge can be stopped (dispatchSwitch 0, NBI V7 9.3.4; or clearing the AC-charge and
-forced-discharge windows, for a vendor whose charge is a window): those tasks get a `stop` VendorRequest,
-sent through the same lanes (stops go first) with its own stored request_id, and end `cancelled` when the
-vendor takes the stop.
+Only charge/discharge can be stopped (the kinds declared `stoppable`, dispatch.kinds): dispatchSwitch 0,
+NBI V7 9.3.4, or clearing the AC-charge and forced-discharge windows, for a vendor whose charge is a
+window. Those tasks get a `stop` VendorRequest, sent through the same lanes (stops go first) with its own
+stored request_id, and end `cancelled` when the vendor takes the stop.
 Other kinds are instant settings (DoD, on/off, EMS, DRM, defaults): nothing to stop, they end as they end.
 
 A task whose command request is in flight (or was attempted and may have landed, then released for a
@@ -22,13 +22,15 @@ from django.db.models import Q
 from django.utils import timezone
 
 from dispatch.engine.codec import command_from_json, is_stop
+from dispatch.kinds import stoppable_kinds
 from dispatch.models import DispatchJob, DispatchTask, VendorRequest
 from fleets.adapters import adapter_for
 from fleets.models import VendorAccount
 from vendors.base import CommandKind
 from vendors.batching import per_request
 
-STOPPABLE_KINDS = (CommandKind.CHARGE_DISCHARGE,)
+# The kinds whose running tasks can be stopped (each kind's `stoppable`, dispatch.kinds).
+STOPPABLE_KINDS = stoppable_kinds()
 
 
 def new_request_id() -> str:

@@ -39,9 +39,18 @@ def refresh_s(vendor: str, kind: str) -> float:
     return spec.refresh_for(kind) if spec else DEFAULT_REFRESH_S
 
 
-def expected_duration_s(command: base.Command, plant: Plant) -> float:
-    """Vendor seconds from receipt to completion, as well as we can tell (0: at the first refresh)."""
-    if not isinstance(command, base.ChargeDischarge) or command.action == "stop":
+# How long the vendor takes to finish a command, per kind (each kind's `duration_s`, dispatch.kinds):
+# vendor seconds from receipt to completion, as well as we can tell (0: at the first refresh).
+
+
+def at_first_refresh(command: base.Command, plant: Plant) -> float:
+    """An instant setting: done by the vendor's first status refresh."""
+    return 0.0
+
+
+def charge_discharge_s(command: base.ChargeDischarge, plant: Plant) -> float:
+    """A charge or discharge: its duration, or the SOC swing at the plant's power (a stop is instant)."""
+    if command.action == "stop":
         return 0.0
     charging = command.action == "charge"
     if command.control == "duration":

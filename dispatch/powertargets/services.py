@@ -267,7 +267,7 @@ def dry_run_conflicts(
     *, plant_ids: list[int], command_kind: str, on_conflict: str, stop: bool = False
 ) -> dict:
     """What the real dispatch would hit on these plants, read only: their open tasks of a conflicting kind
-    (dispatch.services.CONFLICTS) and what the dispatch would do about them. `reject` answers 409 and
+    (dispatch.kinds.conflicting) and what the dispatch would do about them. `reject` answers 409 and
     writes nothing, `replace` stops and cancels those tasks first; a stop supersedes them."""
     from dispatch.services import MAX_LISTED_IDS, _conflicting_tasks
 

@@ -19,7 +19,17 @@ SPEC = VendorSpec(
     # 407 past a limit (1.3 "Traffic Limiting Policy"), 20618 past a daily quota (11 Error Code List);
     # the same as vendors.huawei.calls.RATE_LIMIT_CODES.
     rate_limit_codes=frozenset({"407", "20618"}),
-    capabilities=frozenset(set(CommandKind) - {CommandKind.STORAGE_SET, CommandKind.INVERTER_SET}),
+    # Listed, not "every kind but ...": a new command kind is not claimed before its adapter maps it.
+    capabilities=frozenset(
+        {
+            CommandKind.CHARGE_DISCHARGE,  # 9.3.4
+            CommandKind.DOD,  # 9.3.6
+            CommandKind.DEVICE_POWER,  # 9.3.7
+            CommandKind.EMS_MODE,  # 9.3.8
+            CommandKind.DRM,  # 9.6.1.6
+            CommandKind.DEFAULT_SETTING,  # 9.6.1.3
+        }
+    ),
     refresh_s=frozen_map(
         {
             CommandKind.CHARGE_DISCHARGE: 180.0,  # 9.3.5: "The execution status is updated every 3 minutes."

@@ -9,8 +9,8 @@ import itertools
 
 import pytest
 
-from dispatch.commands import validate_command
 from dispatch.engine.codec import command_to_json
+from dispatch.kinds import validate_command
 from dispatch.models import DispatchJob, DispatchTask, VendorRequest
 from fleets.models import Vendor
 

@@ -1,6 +1,7 @@
 """Command parameters are validated from the vendor documents: errors name `params.<field>` and the rule.
 
-Pure validation, no database: `validate_command(kind, params)` -> (normalised params, command dataclass).
+Pure validation, no database: `validate_command(kind, params)` (dispatch.kinds) -> (normalised params,
+command dataclass).
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from rest_framework.exceptions import ValidationError
 
-from dispatch.commands import validate_command
+from dispatch.kinds import validate_command
 from vendors.base import (
     ChargeDischarge,
     DefaultSetting,

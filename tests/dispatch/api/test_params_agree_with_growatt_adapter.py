@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from rest_framework.exceptions import ValidationError
 
-from dispatch.commands import validate_command
+from dispatch.kinds import validate_command
 from vendors.growatt.commands import Refusal, validate_inverter_set, validate_storage_set
 
 _number = st.one_of(
