@@ -4,6 +4,9 @@ VENV := .venv
 PY := $(VENV)/bin/python
 export DATABASE_URL_TEST := $(or $(DATABASE_URL),postgres://postgres@127.0.0.1:5432/vpp)
 export REDIS_URL_TEST := $(or $(REDIS_URL),redis://127.0.0.1:6379/0)
+# Test processes (pytest-xdist): each has its own test database and Redis database (tests/plugins/environment.py).
+# PYTEST_WORKERS=0 runs the suite in one process.
+PYTEST_WORKERS ?= 2
 
 .PHONY: run test lint format bench clean chromium
 
@@ -21,7 +24,7 @@ run: venv
 
 test: venv chromium
 	DATABASE_URL=$(DATABASE_URL_TEST) REDIS_URL=$(REDIS_URL_TEST) scripts/ensure-services.sh
-	DATABASE_URL=$(DATABASE_URL_TEST) REDIS_URL=$(REDIS_URL_TEST) $(PY) -m pytest $(PYTEST_ARGS)
+	DATABASE_URL=$(DATABASE_URL_TEST) REDIS_URL=$(REDIS_URL_TEST) $(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadfile --durations=25 $(PYTEST_ARGS)
 
 # The browser tests drive Debian's Chromium (Playwright with executable_path, no browser download).
 chromium:

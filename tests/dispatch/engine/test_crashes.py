@@ -12,6 +12,7 @@ import collections
 import time
 
 import pytest
+from django.db.models import Q
 
 from dispatch.models import DispatchJob, DispatchTask, VendorRequest
 from dispatch.services import dispatch_job_create
@@ -139,13 +140,26 @@ def test_a_worker_killed_mid_job_loses_no_command_and_sends_none_twice(
         message="some requests sent and a Huawei one in flight",
     )
     doomed.kill()
+    # The Growatt clock stands still until the settings in flight were re-sent. Their re-send must land
+    # inside the 5-minute repeat window (15 s of ours at speed 20), and how long a new worker takes to
+    # start on a busy machine is not vendor time: with the clock running, a slow start would let the
+    # window close and the simulator accept the re-send as a second setting (issue 13). In production the
+    # lease (150 s) is half the window; here it is the same half, and a stall of the machine is not.
+    growatt_sim.control.set_speed(0)
     in_flight = set(VendorRequest.objects.filter(job=job, state=R.SENDING).values_list("pk", flat=True))
     assert in_flight
+    growatt_in_flight = VendorRequest.objects.filter(pk__in=in_flight, vendor_account__vendor="growatt")
     time.sleep(2)  # the vendor finishes what the dead worker had asked
     huawei_sim.control.clear_faults()
     growatt_sim.control.clear_faults()
 
     start_engine(workers=1, concurrency=3, beat=False)  # the beat process lived on
+    wait_for(
+        lambda: not growatt_in_flight.filter(Q(attempts__lt=2) | ~Q(state=R.SENT)).exists(),
+        timeout_s=120,
+        message="the Growatt settings in flight at the kill to be re-sent",
+    )
+    growatt_sim.control.set_speed(GROWATT_KILL_SPEED)
     wait_job_finished(job, timeout_s=120)
 
     assert job.state == DispatchJob.State.COMPLETED
