@@ -201,6 +201,8 @@ class TargetResult:
     `final` is set when the vendor's answer is already the end of the story (DoD, devOnOff, EMS and Growatt
     settings answer at once): then `state` is completed or failed and no poll is needed.
     `remote_id` is the vendor's id for this plant's sub-task (Huawei remoteID / DRM remoteId), needed to poll.
+    `poll_by` (our clock, UTC): the task needs a poll by then whatever the usual cadence, because the adapter
+    has something to do at that moment (e.g. arm the second half of a window over local midnight).
     """
 
     plant_code: str
@@ -211,6 +213,7 @@ class TargetResult:
     final: bool = False
     state: TaskState | None = None
     devices: tuple[str, ...] = ()
+    poll_by: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -237,6 +240,7 @@ class TaskStatus:
     exec_end: datetime | None = None
     vendor_code: str | None = None
     message: str = ""
+    poll_by: datetime | None = None  # as TargetResult.poll_by: poll again by then at the latest
 
 
 @dataclass(frozen=True)

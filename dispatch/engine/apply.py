@@ -133,6 +133,8 @@ def command_answer_apply(
             refresh=refresh,
             clock_speed=speed,
         )
+        asked = [answered[c].poll_by for c, t in by_code.items() if t.pk in accepted and c in answered]
+        next_poll = timing.poll_by(next_poll, asked, now=now)
     # The request and its tasks change together: a worker killed in between would leave accepted tasks
     # under a request still `sending`, which the re-send finds empty and cancels, and nothing polls them.
     with transaction.atomic():

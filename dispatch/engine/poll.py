@@ -162,6 +162,8 @@ def _apply_statuses(request, tasks, statuses, *, now, refresh, speed, mine) -> N
             refresh=refresh,
             clock_speed=speed,
         )
+        asked = [s.poll_by for s in statuses if s.state == base.TaskState.IN_PROGRESS]
+        next_poll = timing.poll_by(next_poll, asked, now=now)
         update_rows(DispatchTask, running, progress, {"state": T.IN_PROGRESS, "next_poll_at": next_poll})
         silent = [t.pk for t in still_open if t.pk not in progress]
         DispatchTask.objects.filter(pk__in=silent, state__in=running).update(next_poll_at=next_poll)

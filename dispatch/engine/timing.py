@@ -96,3 +96,13 @@ def next_poll_at(
     if last_polled_at is not None and when < last_polled_at + step:
         when = sent_at + step * (math.ceil((last_polled_at + step - sent_at) / step)) + slack
     return when
+
+
+def poll_by(next_poll: datetime | None, asked: list[datetime | None], *, now: datetime) -> datetime | None:
+    """The next poll, brought forward to the earliest moment an adapter asked to be polled by (its
+    TargetResult / TaskStatus `poll_by`: something to do then, e.g. arm the second half of a window over
+    midnight), never into the past."""
+    wanted = [max(at, now) for at in asked if at is not None]
+    if not wanted:
+        return next_poll
+    return min([*wanted, next_poll]) if next_poll else min(wanted)

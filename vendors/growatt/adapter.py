@@ -75,6 +75,10 @@ from .progress import Baseline, Reading, judge
 from .spec import SPEC
 
 STORAGE_LAST_DATA = "device/storage/storage_last_data"  # Growatt 4.3.13
+# A window over local midnight is sent in two halves (# Growatt 4.3.12: end not before start, 10013); the
+# second is armed at the first poll a device minute past the midnight, which the send and every poll ask
+# the engine for (TargetResult.poll_by / TaskStatus.poll_by).
+REARM_AFTER_MIDNIGHT_S = 60.0
 SUPPORTED = SPEC.capabilities  # declared once, in spec.py
 POWER_NOTE = (
     "power_w ignored: Growatt storageSet has no power parameter (4.3.12), the machine runs at its rate"
@@ -240,10 +244,20 @@ class GrowattAdapter:
         notes = [plan["summary"]]
         if command.power_w is not None:
             notes.append(POWER_NOTE)
+        poll_by = plan.get("poll_by")
         return TargetResult(
             target.plant_code, Outcome.ACCEPTED, remote_id=plan["remote_id"], message="; ".join(notes),
-            devices=tuple(target.storage_sns),
+            devices=tuple(target.storage_sns), poll_by=datetime.fromisoformat(poll_by) if poll_by else None,
         )  # fmt: skip
+
+    def _rearm_by(self, window: Window, device_now: datetime, ours: datetime) -> datetime | None:
+        """When a window over local midnight needs its second half (our clock): a device minute after the
+        midnight (windows are whole minutes). The engine polls by then, so the battery does not idle from
+        midnight until its next routine poll, which for a window of hours can be an hour or more away."""
+        if not window.crosses_midnight or device_now >= window.midnight:
+            return None
+        wait_s = (window.midnight - device_now).total_seconds() + REARM_AFTER_MIDNIGHT_S
+        return ours + timedelta(seconds=wait_s / self.account.clock_speed)
 
     def _plan(
         self, command: ChargeDischarge, target: PlantTarget, request_id: str, minutes: int, soc: int | None
@@ -269,11 +283,13 @@ class GrowattAdapter:
                 message=f"already at the target: SOC {[r.soc for r in readings]} vs {soc} % (nothing sent)",
             ))}  # fmt: skip
         else:
-            now_local, ours = self._vendor_now(readings, ages, asked_at, zone)
+            device_now, ours = self._vendor_now(readings, ages, asked_at, zone)
+            now_local = device_now
             if command.window_start is not None:  # armed ahead: the window starts then, on the device clock
                 lead_s = (command.window_start - ours).total_seconds() * self.account.clock_speed
                 now_local += timedelta(seconds=max(lead_s, 0.0))
             window = cmd.plan_window(now_local, minutes)
+            rearm_by = self._rearm_by(window, device_now, ours)
             steps = cmd.charge_steps if command.action == "charge" else cmd.discharge_steps
             prepare, arm = steps(list(target.storage_sns), window, soc)
             baseline = Baseline.of(readings)
@@ -295,6 +311,7 @@ class GrowattAdapter:
                 "prepare": [s.to_json() for s in prepare],
                 "arm": [s.to_json() for s in arm],
                 "summary": summary,
+                "poll_by": rearm_by.isoformat() if rearm_by else None,
             }
         if not self.calls.state.add(key, json.dumps(plan), ttl_s=PLAN_TTL_S):
             stored = self.calls.state.get(key)  # another process stored one first
@@ -356,7 +373,7 @@ class GrowattAdapter:
             return self._finish(command, target, request_id, task, window, TaskState.FAILED, message,
                                 None, None, str(answer.error_code), datetime.now(zone))  # fmt: skip
         readings = [Reading.parse(sn, a.data, zone) for sn, a in answers]
-        vendor_now, _ = self._vendor_now(readings, ages, asked_at, zone)
+        vendor_now, ours = self._vendor_now(readings, ages, asked_at, zone)
         sent_at = task.sent_at if task.sent_at.tzinfo else task.sent_at.replace(tzinfo=UTC)
         elapsed = max(0.0, (datetime.now(UTC) - sent_at).total_seconds()) * self.account.clock_speed
         extended = False
@@ -385,7 +402,7 @@ class GrowattAdapter:
             return TaskStatus(
                 target.plant_code, TaskState.IN_PROGRESS, task.remote_id, charged_kwh=verdict.charged_kwh,
                 discharged_kwh=verdict.discharged_kwh, exec_start=window.start.astimezone(UTC),
-                message=verdict.message,
+                message=verdict.message, poll_by=self._rearm_by(window, vendor_now, ours),
             )  # fmt: skip
         return self._finish(command, target, request_id, task, window, verdict.state, verdict.message,
                             verdict.charged_kwh, verdict.discharged_kwh, None, vendor_now)  # fmt: skip
@@ -555,14 +572,15 @@ def _result_from_json(data: dict) -> TargetResult:
 
 def _status_to_json(status: TaskStatus) -> str:
     data = {f.name: getattr(status, f.name) for f in fields(status)}
-    for name in ("exec_start", "exec_end"):
+    for name in ("exec_start", "exec_end", "poll_by"):
         data[name] = data[name].isoformat() if data[name] else None
     data["state"] = status.state.value
     return json.dumps(data)
 
 
 def _status_from_json(data: dict) -> TaskStatus:
-    for name in ("exec_start", "exec_end"):
-        data[name] = datetime.fromisoformat(data[name]) if data[name] else None
+    for name in ("exec_start", "exec_end", "poll_by"):
+        if data.get(name):
+            data[name] = datetime.fromisoformat(data[name])
     data["state"] = TaskState(data["state"])
     return TaskStatus(**data)

@@ -97,6 +97,49 @@ def test_charge_in_berlin_over_local_midnight_is_split_and_completes(growatt):
     ]
 
 
+def test_a_window_over_midnight_asks_to_be_polled_a_device_minute_after_it(growatt):
+    """A window of hours is polled rarely (the engine's gap grows to an hour or more of vendor time); its
+    second half must not wait for that: the send and each poll before midnight ask for a poll a device
+    minute past it (our clock, through the account's clock speed); the poll that arms it asks no more."""
+    plant = growatt.plant_in("Europe/Berlin")
+    target = growatt.target(plant)
+    adapter = growatt.adapter()
+    speed = adapter.account.clock_speed
+    start = growatt.pause_at("Europe/Berlin", 22, 30)
+
+    def due_in(poll_by: datetime, before: datetime, after: datetime, device_s: float) -> bool:
+        wait = timedelta(seconds=device_s / speed)
+        return before + wait <= poll_by <= after + wait
+
+    command = ChargeDischarge("charge", "duration", duration_min=360)  # 22:30-04:30
+    before = datetime.now(UTC)
+    (result,) = adapter.send(command, [target], request_id="ber-poll-by").results
+    after = datetime.now(UTC)
+    assert result.outcome == Outcome.ACCEPTED and "then 00:00-04:30 after midnight" in result.message
+    assert result.poll_by is not None and due_in(result.poll_by, before, after, 90 * 60 + 60)
+
+    growatt.advance_to(start + timedelta(minutes=60))  # 23:30 Berlin
+    before = datetime.now(UTC)
+    status = poll_once(adapter, command, "ber-poll-by", target, result.remote_id)
+    after = datetime.now(UTC)
+    assert status.state == TaskState.IN_PROGRESS
+    assert status.poll_by is not None and due_in(status.poll_by, before, after, 30 * 60 + 60)
+
+    growatt.advance_to(start + timedelta(minutes=91))  # 00:01 Berlin: the poll it asked for
+    status = poll_once(adapter, command, "ber-poll-by", target, result.remote_id)
+    assert status.state == TaskState.IN_PROGRESS and status.poll_by is None
+    assert growatt.unit(plant["plant_id"])["schedule"]["ac_charge_window_min"] == [0, 4 * 60 + 30]
+
+
+def test_a_window_within_the_local_day_asks_for_no_early_poll(growatt):
+    plant = growatt.plant_in("Europe/Berlin")
+    adapter = growatt.adapter()
+    growatt.pause_at("Europe/Berlin", 9, 0)
+    command = ChargeDischarge("charge", "duration", duration_min=120)
+    (result,) = adapter.send(command, [growatt.target(plant)], request_id="ber-day").results
+    assert result.outcome == Outcome.ACCEPTED and result.poll_by is None
+
+
 def test_a_window_ending_exactly_at_midnight_is_not_split(growatt):
     plant = growatt.plant_in("Europe/Berlin")
     adapter = growatt.adapter()
