@@ -6,14 +6,13 @@ Before issue 14 such a plant fell back to UTC and its window was written eight h
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from dispatch.models import DispatchTask
-from fleets.discovery import vendor_account_sync
-from fleets.models import Plant, Vendor, VendorAccount
+from tests.dispatch.engine.world import enrol_growatt_plant, pause_at_local
 from tests.plugins.celery_worker import wait_for
 
 T = DispatchTask.State
@@ -67,21 +66,10 @@ def test_a_charge_to_a_plant_on_a_fractional_offset_arms_its_window_in_that_loca
 
 def _charge_lands_at_14_20_local(plant_row, stored, zone, growatt_sim, world, start_engine, bob_api):
     control = growatt_sim.control
-    account = VendorAccount.objects.create(
-        organization=world.organization, vendor=Vendor.GROWATT, name="growatt account-1",
-        base_url=growatt_sim.base_url, secret=growatt_sim.tokens[0], clock_speed=growatt_sim.speed,
-    )  # fmt: skip
-    assert vendor_account_sync(account_id=account.pk).error == ""
-    plant = Plant.objects.get(vendor_account=account, plant_code=str(plant_row["plant_id"]))
+    plant = enrol_growatt_plant(world, growatt_sim, plant_row["plant_id"])
     assert plant.timezone == stored
     fleet = world.fleet(plants=[plant])
-    # 14:20 local, the clock paused so the window's place is exact.
-    control.set_speed(0)
-    now = datetime.fromtimestamp(control.now(), zone)
-    at = now.replace(hour=14, minute=20, second=0, microsecond=0)
-    if at <= now:
-        at += timedelta(days=1)
-    control.advance((at - now).total_seconds())
+    pause_at_local(control, zone, 14, 20)  # 14:20 local, the clock paused so the window's place is exact
     start_engine(workers=1, concurrency=2)
 
     body = {

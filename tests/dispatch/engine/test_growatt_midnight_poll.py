@@ -7,14 +7,13 @@ speed on a busy machine the cause of plants ending short of their SOC target.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from dispatch.models import DispatchTask, VendorRequest
-from fleets.discovery import vendor_account_sync
-from fleets.models import Plant, Vendor, VendorAccount
+from tests.dispatch.engine.world import enrol_growatt_plant, pause_at_local
 from tests.plugins.celery_worker import wait_for
 
 T = DispatchTask.State
@@ -31,19 +30,9 @@ def test_the_second_half_of_a_window_over_midnight_is_armed_by_a_poll_just_after
         p for p in control.plants(enrolled=True, limit=1000)
         if p["account"] == "account-1" and p["timezone"] == "Europe/Berlin" and p["has_battery"]
     )  # fmt: skip
-    account = VendorAccount.objects.create(
-        organization=world.organization, vendor=Vendor.GROWATT, name="growatt account-1",
-        base_url=growatt_sim.base_url, secret=growatt_sim.tokens[0], clock_speed=growatt_sim.speed,
-    )  # fmt: skip
-    assert vendor_account_sync(account_id=account.pk).error == ""
-    plant = Plant.objects.get(vendor_account=account, plant_code=str(row["plant_id"]))
+    plant = enrol_growatt_plant(world, growatt_sim, row["plant_id"])
     # 23:30 Berlin, the clock paused: the window is 23:30-05:30, its second half due at 00:00.
-    control.set_speed(0)
-    now = datetime.fromtimestamp(control.now(), BERLIN)
-    at = now.replace(hour=23, minute=30, second=0, microsecond=0)
-    if at <= now:
-        at += timedelta(days=1)
-    control.advance((at - now).total_seconds())
+    pause_at_local(control, BERLIN, 23, 30)
     start_engine(workers=1, concurrency=2)
 
     body = {

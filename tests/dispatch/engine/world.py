@@ -7,6 +7,7 @@ plants with their inverter and battery DNs, Growatt plants with their inverter a
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta, tzinfo
 
 from dispatch.services import dispatch_job_create
 from fleets.models import Device, Fleet, Organization, Plant, Vendor, VendorAccount
@@ -128,6 +129,28 @@ def add_growatt(world: World, sim, *, plants: int) -> list[Plant]:
         created.append(plant)
     world.plants += created
     return created
+
+
+def enrol_growatt_plant(world: World, sim, plant_id: int) -> Plant:
+    """One Growatt plant as its account's sync enrols it (zone and devices read from the cloud)."""
+    from fleets.discovery import vendor_account_sync
+
+    account = VendorAccount.objects.create(
+        organization=world.organization, vendor=Vendor.GROWATT, name="growatt account-1",
+        base_url=sim.base_url, secret=sim.tokens[0], clock_speed=sim.speed,
+    )  # fmt: skip
+    assert vendor_account_sync(account_id=account.pk).error == ""
+    return Plant.objects.get(vendor_account=account, plant_code=str(plant_id))
+
+
+def pause_at_local(control, zone: tzinfo, hour: int, minute: int) -> None:
+    """Pause a simulator's clock and move it on to the next hour:minute in `zone`."""
+    control.set_speed(0)
+    now = datetime.fromtimestamp(control.now(), zone)
+    at = now.replace(hour=hour, minute=minute, second=0, microsecond=0)
+    if at <= now:
+        at += timedelta(days=1)
+    control.advance((at - now).total_seconds())
 
 
 def huawei_soc(sim, plant: Plant) -> float | None:
