@@ -8,25 +8,17 @@ account, the plants asked
 longest ago, 100 at a time, and only those last asked at least one window ago: each batch comes round once
 a window, which is exactly the budget. The adapter books every call with the shared limiter first, and a
 rate-limited run stops and leaves the rest for the next beat tick rather than wait or retry.
-
-A vendor whose batch is read plant by plant and whose limit is per identical request, not per account,
-declares a `read_concurrency` above 1: the batch is then read as that many consecutive slices at once, on
-threads of this process (each with a copy of the caller's context, so the call log keeps its attribution,
-and each closing its own database connections when its slice is read).
 """
 
 from __future__ import annotations
 
-import contextvars
 import logging
-import math
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import connection, connections, transaction
+from django.db import connection, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
@@ -35,7 +27,7 @@ from fleets.discovery import lease_seconds
 from fleets.models import Plant, PlantTelemetry, VendorAccount
 from fleets.selectors import telemetry_due_plants
 from vendors import registry
-from vendors.base import PlantKpi, VendorAdapter, plant_health
+from vendors.base import PlantKpi, plant_health
 from vendors.errors import (
     AuthFailed,
     DestinationRefused,
@@ -64,37 +56,6 @@ def telemetry_batch(account: VendorAccount) -> int:
     """Plants per realtime read: the vendor's maximum."""
     spec = registry.find(account.vendor)
     return spec.telemetry_batch if spec else KPI_BATCH
-
-
-def telemetry_read_concurrency(account: VendorAccount) -> int:
-    """How many slices of one batch are read at once: the vendor's `read_concurrency`; 1 on SQLite, which
-    takes one writer at a time (each slice's thread writes its own call log rows)."""
-    spec = registry.find(account.vendor)
-    if spec is None or connection.vendor == "sqlite":
-        return 1
-    return max(1, spec.read_concurrency)
-
-
-def _read_kpis(adapter: VendorAdapter, codes: Sequence[str], concurrency: int) -> list[PlantKpi]:
-    """The batch's KPIs, in the order of `codes`: one adapter call, or `concurrency` calls at once on
-    consecutive slices. Once every slice is back, the error of the first slice that failed is raised, as
-    one call's error would be (the caller then records none of the batch)."""
-    slices = min(concurrency, len(codes))
-    if slices <= 1:
-        return adapter.realtime_kpis(codes)
-    size = math.ceil(len(codes) / slices)
-    parts = [codes[i : i + size] for i in range(0, len(codes), size)]
-    with ThreadPoolExecutor(max_workers=len(parts), thread_name_prefix="telemetry-read") as pool:
-        # A context copy per thread: call_context (the call log's attribution) is a context variable.
-        futures = [pool.submit(contextvars.copy_context().run, _read_slice, adapter, part) for part in parts]
-    return [kpi for future in futures for kpi in future.result()]
-
-
-def _read_slice(adapter: VendorAdapter, codes: Sequence[str]) -> list[PlantKpi]:
-    try:
-        return adapter.realtime_kpis(codes)
-    finally:
-        connections.close_all()  # this thread's own (the call log, health listeners): none outlives it
 
 
 @dataclass(frozen=True)
@@ -136,7 +97,6 @@ def telemetry_sync_account(*, account_id: int, max_calls: int | None = None) -> 
         return TelemetryOutcome(claimed=False)
     account = VendorAccount.objects.get(pk=account_id)
     window, batch = telemetry_window(account), telemetry_batch(account)
-    concurrency = telemetry_read_concurrency(account)
     calls = plants = 0
     retry_after_s: float | None = None
     error = ""
@@ -153,7 +113,7 @@ def telemetry_sync_account(*, account_id: int, max_calls: int | None = None) -> 
                 if not codes:
                     break
                 try:
-                    kpis = _read_kpis(adapter, codes, concurrency)
+                    kpis = adapter.realtime_kpis(codes)
                 except DestinationRefused:
                     raise  # the account's URL, not this batch: no plant of it can be read
                 except VendorRejected as exc:

@@ -78,10 +78,6 @@ class VendorSpec:
     username_label: str  # "northbound user name"; "" when the vendor has no user name
     secret_label: str  # what the account's secret is ("systemCode (password)", "API token")
     planning: PlanningFacts = field(default_factory=PlanningFacts)
-    # How many realtime reads of one account's telemetry batch may be on their way at once (fleets.telemetry
-    # splits the batch into this many consecutive slices, one adapter call each). 1: one call a batch, for
-    # a vendor that limits the account's call rate or reads a whole batch in one request.
-    read_concurrency: int = 1
     plant_capabilities: str | None = None  # "module:function": (device_type, extra) pairs -> capabilities
     setters: str | None = None  # the module whose SETTERS table holds its raw setters (vendors.setters)
     # Substrings of a device's `extra` type that make an inverter a storage machine (hybrid families).

@@ -89,7 +89,6 @@ def test_telemetry_matches_the_simulator_and_shows_in_the_api(huawei_telemetry_s
     # A second run straight away finds nothing due: no call at all.
     assert telemetry_sync_account(account_id=account.pk).calls == 0
     assert sim.control.stats()["totals"]["rate_limited"] == 0
-    assert sim.control.stats()["in_flight"]["peak"] == 1  # one call at a time: read_concurrency 1
 
 
 @pytest.mark.django_db(transaction=True)

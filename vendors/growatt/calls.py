@@ -164,9 +164,6 @@ class GrowattCalls:
         self._last_success_note = 0.0
         self._refusal: str | None = None  # see _token_refusal
         self._refusal_checked_at = -REFUSAL_CHECK_EVERY_S
-        # Threads share the memo (fleets reads a telemetry batch on several): a thread's stale health read
-        # must not clear the refusal another thread just saw, or the token is sent again for 5 s.
-        self._refusal_lock = threading.Lock()
         # How long a call may be open (sent, retried, no answer yet): the client's retries may start until
         # its budget ends, and the last one then takes up to its timeouts (connect, write, read).
         self._flight_s = self._client.retry_budget_s + 3 * account.timeout_s + 1.0
@@ -486,8 +483,7 @@ class GrowattCalls:
             health.health_refused(
                 self._health_store, self.account.key, message=str(exc), secret_digest=self._secret_digest
             )
-            with self._refusal_lock:
-                self._refusal, self._refusal_checked_at = str(exc), time.monotonic()
+            self._refusal, self._refusal_checked_at = str(exc), time.monotonic()
             raise
         except (BadAnswer, TransientError) as exc:
             health.health_error(self._health_store, self.account.key, message=str(exc))
@@ -500,16 +496,13 @@ class GrowattCalls:
     def _token_refusal(self) -> str | None:
         """Why this token may not be sent now (another process saw it refused), read from the account's
         health at most every ``REFUSAL_CHECK_EVERY_S``: a read per call would slow every command's steps."""
-        with self._refusal_lock:
-            now = time.monotonic()
-            if now - self._refusal_checked_at < REFUSAL_CHECK_EVERY_S and self._refusal is None:
-                return None
-            self._refusal_checked_at = now
-            record = health.health_read(self._health_store, self.account.key)
-            refusal = record.login_refusal(self._secret_digest)
-            refused = refusal is not None and refusal.startswith("credentials refused")
-            self._refusal = refusal if refused else None
-            return self._refusal
+        now = time.monotonic()
+        if now - self._refusal_checked_at < REFUSAL_CHECK_EVERY_S and self._refusal is None:
+            return None
+        self._refusal_checked_at = now
+        refusal = health.health_read(self._health_store, self.account.key).login_refusal(self._secret_digest)
+        self._refusal = refusal if refusal is not None and refusal.startswith("credentials refused") else None
+        return self._refusal
 
     def _recorder(self, request_id: str | None, targets: tuple[str, ...]) -> ExchangeHook | None:
         # The token travels in a header, never in the recorded parameters.

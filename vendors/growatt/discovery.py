@@ -226,9 +226,6 @@ def _hybrid_extra(calls: GrowattCalls, plant_id: str, sn: str, family: fam.Famil
 
 
 def realtime_kpis(calls: GrowattCalls, plant_codes: Sequence[str]) -> list[PlantKpi]:
-    """The plants' KPIs in the order asked, read one plant after another. Callers may read several slices
-    of a batch at once on threads of their own (``SPEC.read_concurrency``, fleets.telemetry): ``calls`` is
-    thread-safe, and the slices' plants, so their requests, are never the same."""
     out = []
     for plant_id in plant_codes:
         devices = calls.recall(f"devices:{plant_id}")

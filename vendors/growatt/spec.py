@@ -32,10 +32,6 @@ SPEC = VendorSpec(
     refresh_s=frozen_map({"*": 300.0}),  # an identical request is refused within 5 minutes (error 10012)
     telemetry_window_s=300.0,  # the same 5-minute repeat rule
     telemetry_batch=100,
-    # A batch is read plant by plant (storage_last_data 4.3.13 / last_new_data 4.3.8, one SN a request) and
-    # the only limit is the repeat of an identical request (calls.py), never the account's call rate: the
-    # plants' reads may go at once. A few: each thread also writes its call log on its own DB connection.
-    read_concurrency=4,
     # Item by item (4.3.10 validate + 4.3.2 add): smaller chunks commit progress a pause cannot lose.
     enrolment_chunk=50,
     enrolment_methods=(

@@ -37,8 +37,7 @@ Common flags (``common_parser``): ``--host`` (127.0.0.1), ``--port`` (0 = epheme
 ``--error-rate`` (503), ``--drop-rate`` (connection closed unanswered), ``--no-rate-limits``.
 
 Control plane (same shapes in every simulator; see ``routes.py``): ``POST /_sim/reset``,
-``GET /_sim/commands?since=N``, ``GET /_sim/stats`` (with ``in_flight``: vendor requests being handled
-now and at peak since the last reset), ``GET|POST /_sim/faults`` (``{}`` clears),
+``GET /_sim/commands?since=N``, ``GET /_sim/stats``, ``GET|POST /_sim/faults`` (``{}`` clears),
 ``GET /_sim/clock``, ``POST /_sim/clock/advance {"seconds": N}``, ``POST /_sim/clock/speed {"speed": X}``
 (0 pauses the clock so window edges are exact; reset restores the start-up speed),
 ``GET|POST /_sim/rate-limits {"enabled": bool}``. ``/_sim/`` paths are never faulted, rate-limited or

@@ -77,13 +77,6 @@ def sim_middleware(core: SimCore, account_of: AccountOf | None = None) -> Callab
         path = request.path
         if path.startswith(CONTROL_PREFIX):
             return await handler(request)
-        core.stats.arrived()
-        try:
-            return await _faulted(request, handler, path)
-        finally:
-            core.stats.answered()
-
-    async def _faulted(request: web.Request, handler: Handler, path: str) -> web.StreamResponse:
         account = account_of(request) if account_of else None
         config = core.faults.config
         if config.latency_ms and core.faults.applies_to(path):

@@ -56,16 +56,10 @@ class CommandLog:
 
 
 class Stats:
-    """``{account: {endpoint: {requests, rate_limited, errors_5xx, drops}}}``; unknown account is "-".
-
-    Also how many vendor requests are in the simulator at once (from arrival, faults' latency and hold
-    included, to the answer): ``in_flight`` now and its ``peak`` since the last reset, so a test can show
-    that a client's requests overlap, and how many at most, without timing anything."""
+    """``{account: {endpoint: {requests, rate_limited, errors_5xx, drops}}}``; unknown account is "-"."""
 
     def __init__(self) -> None:
         self._counts: dict[str, dict[str, dict[str, int]]] = {}
-        self.in_flight = 0
-        self.peak_in_flight = 0
 
     def incr(self, account: str | None, endpoint: str, field: str, n: int = 1) -> None:
         if field not in STAT_FIELDS:
@@ -73,13 +67,6 @@ class Stats:
         per_endpoint = self._counts.setdefault(account or "-", {})
         counters = per_endpoint.setdefault(endpoint, dict.fromkeys(STAT_FIELDS, 0))
         counters[field] += n
-
-    def arrived(self) -> None:
-        self.in_flight += 1
-        self.peak_in_flight = max(self.peak_in_flight, self.in_flight)
-
-    def answered(self) -> None:
-        self.in_flight -= 1
 
     def rate_limited(self, account: str | None, endpoint: str) -> None:
         """Called by vendor handlers when they answer 407 (Huawei) or 10012 (Growatt)."""
@@ -96,9 +83,7 @@ class Stats:
             account: {endpoint: dict(counters) for endpoint, counters in per_endpoint.items()}
             for account, per_endpoint in self._counts.items()
         }
-        in_flight = {"now": self.in_flight, "peak": self.peak_in_flight}
-        return {"accounts": accounts, "totals": totals, "in_flight": in_flight}
+        return {"accounts": accounts, "totals": totals}
 
     def reset(self) -> None:
         self._counts.clear()
-        self.peak_in_flight = self.in_flight  # requests still being answered stay counted
